@@ -1,0 +1,92 @@
+//! The command line: a thin front-end over the workspace engine.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::inventory::render_table;
+use crate::workspace::Workspace;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "backend-brain",
+    version,
+    about = "A live inventory of a TypeScript backend: routes, middleware, auth, Socket.IO events"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Lists every HTTP route and Socket.IO event of the backend under ROOT.
+    #[command(
+        after_help = "Examples:\n  backend-brain inventory fixtures/showcase\n  backend-brain inventory . --json > inventory.json"
+    )]
+    Inventory {
+        /// The backend's root folder.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Print one JSON object (the stable, documented contract) instead of a table.
+        #[arg(long)]
+        json: bool,
+        /// Also index test code (`*.test.*`, `*.spec.*`, `__tests__/`, `test/`, ...).
+        #[arg(long)]
+        include_tests: bool,
+    },
+}
+
+/// Runs the command line; the exit code is 0 on success and 2 for usage or I/O errors.
+pub fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Inventory {
+            root,
+            json,
+            include_tests,
+        } => inventory(root, json, include_tests),
+    }
+}
+
+fn inventory(root: PathBuf, json: bool, include_tests: bool) -> ExitCode {
+    let (mut config, config_problem) = Workspace::read_config(&root);
+    if let Some(p) = config_problem {
+        eprintln!("backend-brain: {p}");
+    }
+    config.index.include_tests |= include_tests;
+    let (workspace, problems) = match Workspace::load(&root, config) {
+        Ok(loaded) => loaded,
+        Err(e) => {
+            eprintln!("backend-brain: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    for p in &problems {
+        eprintln!("backend-brain: {p}");
+    }
+    let inventory = workspace.inventory();
+    let text = if json {
+        let mut s = serde_json::to_string_pretty(&inventory.to_json()).unwrap_or_default();
+        s.push('\n');
+        s
+    } else {
+        render_table(&inventory)
+    };
+    let mut stdout = std::io::stdout().lock();
+    // A closed pipe (`| head`) is not an error worth reporting.
+    let _ = stdout.write_all(text.as_bytes());
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,86 @@
+//! Framework modules: each recognizes its own values and calls during resolution and records
+//! routes, mounts and events into the shared model. Adding a framework adds a module here and a
+//! line to [`FRAMEWORKS`]; nothing downstream changes.
+
+mod express;
+mod socketio;
+
+use std::rc::Rc;
+
+use crate::facts::Call;
+use crate::resolve::graph::{NodeKey, RouterId};
+use crate::resolve::value::{Env, Site, Text, Value};
+use crate::resolve::Interp;
+
+/// A value a framework recognizes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Handle {
+    /// An app or router in the mount graph.
+    Router(RouterId),
+    /// `router.route('/path')`: a path waiting for its methods.
+    Route { router: RouterId, path: Text },
+    /// A Socket.IO server or namespace.
+    SocketServer { namespace: Rc<str> },
+    /// A connected socket (server side), or a socket.io-client socket.
+    Socket { namespace: Rc<str>, client: bool },
+}
+
+/// What a framework module can recognize. Every method answers `None` for what is not its own.
+#[allow(clippy::too_many_arguments)]
+pub trait Framework: Sync {
+    /// A call of something imported from a package: `express()`, `new Server(http)`.
+    fn call_external(
+        &self,
+        _cx: &mut Interp<'_>,
+        _module: &str,
+        _path: &[Rc<str>],
+        _call: &Call,
+        _env: &Rc<Env>,
+        _site: Site,
+        _is_new: bool,
+    ) -> Option<Value> {
+        None
+    }
+    /// A parameter or field known only by its declared type from a package (`router: Router`).
+    fn typed(
+        &self,
+        _cx: &mut Interp<'_>,
+        _module: &str,
+        _path: &[Rc<str>],
+        _key: NodeKey,
+        _site: Site,
+    ) -> Option<Value> {
+        None
+    }
+    /// A method called on a recognized value.
+    fn call_method(
+        &self,
+        _cx: &mut Interp<'_>,
+        _receiver: &Handle,
+        _method: &str,
+        _call: &Call,
+        _env: &Rc<Env>,
+        _site: Site,
+    ) -> Option<Value> {
+        None
+    }
+    /// A property of a recognized value (`socket.broadcast`).
+    fn member(&self, _receiver: &Handle, _prop: &str) -> Option<Value> {
+        None
+    }
+    /// A method called on something that could not be resolved, which may still clearly be a
+    /// registration by its shape.
+    fn call_unknown(
+        &self,
+        _cx: &mut Interp<'_>,
+        _receiver: &str,
+        _method: &str,
+        _call: &Call,
+        _env: &Rc<Env>,
+        _site: Site,
+    ) -> Option<Value> {
+        None
+    }
+}
+
+pub static FRAMEWORKS: &[&dyn Framework] = &[&express::Express, &socketio::SocketIo];

@@ -1,0 +1,353 @@
+//! Flattening the mount graph into routes with full paths, and events into the catalog.
+
+use std::collections::HashMap;
+
+use crate::facts::FileFacts;
+use crate::resolve::graph::{EventKind, HandlerRef, Middleware, MountGraph, RouterId, Use};
+use crate::resolve::value::Text;
+use crate::resolve::Resolution;
+
+use super::{Handler, Inventory, Location, Route, SocketEvent};
+
+/// Names of middleware that authenticate or authorize, matched case-insensitively inside the name.
+const AUTH_WORDS: [&str; 15] = [
+    "auth",
+    "jwt",
+    "passport",
+    "guard",
+    "protect",
+    "token",
+    "role",
+    "permission",
+    "admin",
+    "session",
+    "apikey",
+    "api_key",
+    "loggedin",
+    "signedin",
+    "requireuser",
+];
+
+/// Builds the inventory. `files` gives each file's root-relative path and facts, by file id.
+pub fn build(
+    resolution: &Resolution,
+    files: &[(&str, &FileFacts)],
+    extra_auth: &[String],
+) -> Inventory {
+    let paths: Vec<String> = files.iter().map(|(p, _)| p.to_string()).collect();
+    let mut routes = flatten(&resolution.graph, &paths, files, resolution, extra_auth);
+    routes.sort_by(|a, b| {
+        (&a.path, &a.method, &a.file, a.line).cmp(&(&b.path, &b.method, &b.file, b.line))
+    });
+    routes.dedup_by(|a, b| {
+        a.path == b.path
+            && a.method == b.method
+            && a.location == b.location
+            && a.handler == b.handler
+    });
+    let mut socket_events: Vec<SocketEvent> = resolution
+        .events
+        .iter()
+        .map(|e| SocketEvent {
+            name: e.name.clone(),
+            kind: match e.kind {
+                EventKind::Emit => "emit".into(),
+                EventKind::On => "on".into(),
+            },
+            namespace: e.namespace.clone(),
+            file: paths[e.site.file as usize].clone(),
+            line: e.site.name.line + 1,
+            handler: e.handler.as_ref().map(|h| handler(h, &paths, files)),
+            payload: e.payload.clone(),
+            dynamic: e.name.is_none(),
+            candidates: e.candidates.clone(),
+            side: if e.client {
+                "client".into()
+            } else {
+                "server".into()
+            },
+            expression: e.expression.clone(),
+            location: Location {
+                file: e.site.file,
+                call: e.site.call,
+                name: e.site.name,
+            },
+        })
+        .collect();
+    socket_events.sort_by(|a, b| {
+        (
+            a.name.is_none(),
+            &a.name,
+            &a.kind,
+            &a.file,
+            a.line,
+            &a.namespace,
+        )
+            .cmp(&(
+                b.name.is_none(),
+                &b.name,
+                &b.kind,
+                &b.file,
+                b.line,
+                &b.namespace,
+            ))
+    });
+    socket_events.dedup_by(|a, b| {
+        a.name == b.name
+            && a.kind == b.kind
+            && a.location == b.location
+            && a.namespace == b.namespace
+            && a.side == b.side
+    });
+    Inventory {
+        routes,
+        socket_events,
+        files: paths,
+    }
+}
+
+fn handler(h: &HandlerRef, paths: &[String], files: &[(&str, &FileFacts)]) -> Handler {
+    let _ = files;
+    Handler {
+        name: h.name.clone(),
+        file: h.definition.map(|(f, _)| paths[f as usize].clone()),
+        line: h.definition.map(|(_, s)| s.line + 1),
+        definition: h.definition,
+    }
+}
+
+/// What a walk down the mount graph carries: the path so far and the middleware in force.
+#[derive(Clone)]
+struct Inherited {
+    prefix: Text,
+    middleware: Vec<Middleware>,
+}
+
+fn flatten(
+    graph: &MountGraph,
+    paths: &[String],
+    files: &[(&str, &FileFacts)],
+    resolution: &Resolution,
+    extra_auth: &[String],
+) -> Vec<Route> {
+    let mut incoming: HashMap<RouterId, usize> = HashMap::new();
+    for m in &graph.mounts {
+        *incoming.entry(m.child).or_default() += 1;
+    }
+    let mut out = Vec::new();
+    let mut reached = vec![false; graph.nodes.len()];
+    let roots: Vec<RouterId> = (0..graph.nodes.len() as RouterId)
+        .filter(|id| !incoming.contains_key(id))
+        .collect();
+    let start = Inherited {
+        prefix: Text::literal(""),
+        middleware: Vec::new(),
+    };
+    for root in roots {
+        walk(
+            graph,
+            root,
+            &start,
+            &mut Vec::new(),
+            &mut reached,
+            &mut out,
+            paths,
+            files,
+            resolution,
+            extra_auth,
+        );
+    }
+    // Routers mounted only inside a cycle have no root: list them from themselves.
+    for id in 0..graph.nodes.len() as RouterId {
+        if !reached[id as usize] {
+            walk(
+                graph,
+                id,
+                &start,
+                &mut Vec::new(),
+                &mut reached,
+                &mut out,
+                paths,
+                files,
+                resolution,
+                extra_auth,
+            );
+        }
+    }
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn walk(
+    graph: &MountGraph,
+    node_id: RouterId,
+    inherited: &Inherited,
+    stack: &mut Vec<RouterId>,
+    reached: &mut [bool],
+    out: &mut Vec<Route>,
+    paths: &[String],
+    files: &[(&str, &FileFacts)],
+    resolution: &Resolution,
+    extra_auth: &[String],
+) {
+    if stack.contains(&node_id) || stack.len() > 64 {
+        return;
+    }
+    reached[node_id as usize] = true;
+    stack.push(node_id);
+    let node = &graph.nodes[node_id as usize];
+    for route in &node.routes {
+        let mut middleware = inherited.middleware.clone();
+        middleware.extend(uses_before(&node.uses, route.seq, &route.path));
+        middleware.extend(route.middleware.iter().cloned());
+        let full = join_paths(&inherited.prefix, &route.path);
+        let handler = route.handler.as_ref().map(|h| handler(h, paths, files));
+        let doc = resolution
+            .docs
+            .get(&(route.site.file, route.site.call.start))
+            .cloned()
+            .or_else(|| handler_doc(route.handler.as_ref(), files));
+        out.push(Route {
+            method: route.method.clone(),
+            path: full.text,
+            file: paths[route.site.file as usize].clone(),
+            line: route.site.name.line + 1,
+            handler,
+            auth: middleware
+                .iter()
+                .find(|m| is_auth(&m.name, extra_auth))
+                .map(|m| m.name.clone()),
+            rate_limit: middleware.iter().find_map(|m| m.rate_limit.clone()),
+            middleware: middleware.into_iter().map(|m| m.name).collect(),
+            framework: node.framework.to_string(),
+            dynamic: full.dynamic,
+            location: Location {
+                file: route.site.file,
+                call: route.site.call,
+                name: route.site.name,
+            },
+            doc,
+        });
+    }
+    for mount in graph.mounts.iter().filter(|m| m.parent == node_id) {
+        let mut middleware = inherited.middleware.clone();
+        middleware.extend(uses_before(&node.uses, mount.seq, &mount.prefix));
+        middleware.extend(mount.middleware.iter().cloned());
+        let next = Inherited {
+            prefix: join_paths(&inherited.prefix, &mount.prefix),
+            middleware,
+        };
+        walk(
+            graph,
+            mount.child,
+            &next,
+            stack,
+            reached,
+            out,
+            paths,
+            files,
+            resolution,
+            extra_auth,
+        );
+    }
+    stack.pop();
+}
+
+/// Middleware a router applied before `seq`, to paths under `path`.
+fn uses_before<'u>(
+    uses: &'u [Use],
+    seq: u64,
+    path: &'u Text,
+) -> impl Iterator<Item = Middleware> + 'u {
+    uses.iter()
+        .filter(move |u| u.seq < seq)
+        .filter(move |u| match &u.prefix {
+            None => true,
+            Some(prefix) => path_under(&path.text, &prefix.text),
+        })
+        .flat_map(|u| u.middleware.iter().cloned())
+}
+
+fn path_under(path: &str, prefix: &str) -> bool {
+    let prefix = prefix.trim_end_matches('/');
+    prefix.is_empty() || path == prefix || path.starts_with(&format!("{prefix}/"))
+}
+
+fn handler_doc(handler: Option<&HandlerRef>, files: &[(&str, &FileFacts)]) -> Option<String> {
+    let (file, span) = handler?.definition?;
+    let facts = files.get(file as usize)?.1;
+    facts
+        .functions
+        .iter()
+        .find(|f| f.name_span == span)
+        .and_then(|f| f.doc.clone())
+}
+
+fn is_auth(name: &str, extra: &[String]) -> bool {
+    let callee = name.split('(').next().unwrap_or(name).to_ascii_lowercase();
+    AUTH_WORDS.iter().any(|w| callee.contains(w))
+        || extra
+            .iter()
+            .any(|e| callee.contains(&e.to_ascii_lowercase()))
+}
+
+/// Joins a mount prefix and a route path the way Express matches them: one slash between
+/// segments, no trailing slash except for the root.
+pub fn join_paths(prefix: &Text, path: &Text) -> Text {
+    let mut joined = String::new();
+    for part in [prefix.text.as_str(), path.text.as_str()] {
+        let part = part.trim();
+        if part.is_empty() || part == "/" {
+            continue;
+        }
+        if !joined.ends_with('/') && !part.starts_with('/') {
+            joined.push('/');
+        }
+        if joined.ends_with('/') && part.starts_with('/') {
+            joined.pop();
+        }
+        joined.push_str(part);
+    }
+    while joined.len() > 1 && joined.ends_with('/') {
+        joined.pop();
+    }
+    if joined.is_empty() {
+        joined.push('/');
+    }
+    if !joined.starts_with('/') {
+        joined.insert(0, '/');
+    }
+    Text {
+        text: joined,
+        dynamic: prefix.dynamic || path.dynamic,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn j(a: &str, b: &str) -> String {
+        join_paths(&Text::literal(a), &Text::literal(b)).text
+    }
+
+    #[test]
+    fn joins_like_express_matches() {
+        assert_eq!(j("", "/"), "/");
+        assert_eq!(j("/api", "/"), "/api");
+        assert_eq!(j("/api/", "/orders"), "/api/orders");
+        assert_eq!(j("/api", "orders/"), "/api/orders");
+        assert_eq!(j("", "*"), "/*");
+        assert_eq!(j("/api", ""), "/api");
+    }
+
+    #[test]
+    fn auth_is_recognized_by_name() {
+        assert!(is_auth("authenticate", &[]));
+        assert!(is_auth("requireRole('admin')", &[]));
+        assert!(is_auth("passport.authenticate('jwt')", &[]));
+        assert!(!is_auth("validate", &[]));
+        assert!(!is_auth("apiLimiter", &[]));
+        assert!(is_auth("ensureCustomer", &["ensureCustomer".to_string()]));
+    }
+}

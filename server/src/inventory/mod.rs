@@ -1,0 +1,91 @@
+//! The inventory: an immutable snapshot of what the backend exposes, built from resolution.
+//!
+//! Its JSON form (`inventory --json`) is a contract other tools read: fields are added, never
+//! renamed. Fields marked `serde(skip)` are for the editor features (byte spans, file ids).
+
+mod build;
+mod render;
+
+pub use build::build;
+pub use render::{render_expected, render_table};
+
+use serde::Serialize;
+
+use crate::facts::Span;
+use crate::workspace::FileId;
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Inventory {
+    pub routes: Vec<Route>,
+    pub socket_events: Vec<SocketEvent>,
+    /// Root-relative paths by file id.
+    #[serde(skip)]
+    pub files: Vec<String>,
+}
+
+/// Where something is written: the file and the spans of the whole call and of its name token.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Location {
+    pub file: FileId,
+    pub call: Span,
+    pub name: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Handler {
+    pub name: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    /// Where the handler is defined, for go-to-definition.
+    #[serde(skip)]
+    pub definition: Option<(FileId, Span)>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Route {
+    /// Upper case; `ALL` for `.all`.
+    pub method: String,
+    /// The full path with every mount prefix applied; unknown parts written `${source}`.
+    pub path: String,
+    pub file: String,
+    /// 1-based line of the registering call's method-name token.
+    pub line: u32,
+    pub handler: Option<Handler>,
+    pub middleware: Vec<String>,
+    pub auth: Option<String>,
+    pub rate_limit: Option<String>,
+    pub framework: String,
+    pub dynamic: bool,
+    #[serde(skip)]
+    pub location: Location,
+    /// The JSDoc block above the registration or the handler.
+    #[serde(skip)]
+    pub doc: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SocketEvent {
+    /// `None` when the name is computed at run time.
+    pub name: Option<String>,
+    /// `emit` or `on`.
+    pub kind: String,
+    pub namespace: String,
+    pub file: String,
+    pub line: u32,
+    pub handler: Option<Handler>,
+    pub payload: Option<Vec<String>>,
+    pub dynamic: bool,
+    pub candidates: Vec<String>,
+    /// `server`, or `client` for socket.io-client code.
+    pub side: String,
+    /// The source of a computed name.
+    pub expression: Option<String>,
+    #[serde(skip)]
+    pub location: Location,
+}
+
+impl Inventory {
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}

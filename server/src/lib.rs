@@ -1,0 +1,14 @@
+//! backend-brain: a static inventory of a TypeScript backend — routes, middleware, auth,
+//! Socket.IO events — served to editors over LSP and to CI from the command line.
+//!
+//! Data flows one way: files → [`facts`] (per file, from one syntax tree) → [`resolve`]
+//! (across files, with [`frameworks`] recognizing what they know) → [`inventory`] (an immutable
+//! snapshot) → features and front-ends ([`cli`]).
+
+pub mod cli;
+pub mod facts;
+pub mod frameworks;
+pub mod inventory;
+pub mod resolve;
+pub mod syntax;
+pub mod workspace;

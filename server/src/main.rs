@@ -1,0 +1,5 @@
+//! The `backend-brain` binary.
+
+fn main() -> std::process::ExitCode {
+    backend_brain::cli::run()
+}

@@ -1,0 +1,172 @@
+//! The shared route model: routers and apps as nodes, mounts as edges, routes and middleware on
+//! the nodes. Every HTTP framework writes into it; flattening it gives full paths.
+
+use std::collections::HashMap;
+
+use super::value::{Site, Text};
+
+pub type RouterId = u32;
+
+/// What a node stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouterKind {
+    /// An application (`express()`): a natural root.
+    App,
+    Router,
+    /// A parameter typed as a router, in a function nobody visibly calls.
+    Param,
+    /// A receiver that could not be resolved but registers what clearly are routes.
+    Implicit,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Middleware {
+    pub name: String,
+    pub rate_limit: Option<String>,
+}
+
+/// The function that handles a route or an event.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HandlerRef {
+    pub name: String,
+    /// Where it is defined, when that could be found: the file and its name token.
+    pub definition: Option<(crate::workspace::FileId, crate::facts::Span)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RouteReg {
+    pub method: String,
+    /// The path relative to the router.
+    pub path: Text,
+    pub site: Site,
+    pub handler: Option<HandlerRef>,
+    pub middleware: Vec<Middleware>,
+    pub seq: u64,
+}
+
+/// Middleware a router applies to what is registered after it (`router.use(mw)`), optionally
+/// under a path prefix.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Use {
+    pub prefix: Option<Text>,
+    pub middleware: Vec<Middleware>,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Mount {
+    pub parent: RouterId,
+    pub child: RouterId,
+    pub prefix: Text,
+    /// Middleware written in the mounting call before the router.
+    pub middleware: Vec<Middleware>,
+    pub seq: u64,
+}
+
+#[derive(Clone, Debug)]
+pub struct RouterNode {
+    pub framework: &'static str,
+    pub kind: RouterKind,
+    pub origin: Site,
+    pub routes: Vec<RouteReg>,
+    pub uses: Vec<Use>,
+}
+
+/// Identifies a router across repeated evaluation of the code that creates it: the creating
+/// expression's file and offset, and the call context.
+pub type NodeKey = (crate::workspace::FileId, u32, u64);
+
+#[derive(Debug, Default)]
+pub struct MountGraph {
+    pub nodes: Vec<RouterNode>,
+    pub mounts: Vec<Mount>,
+    by_key: HashMap<NodeKey, RouterId>,
+}
+
+impl MountGraph {
+    /// The node for `key`, created on first sight.
+    pub fn node(
+        &mut self,
+        key: NodeKey,
+        framework: &'static str,
+        kind: RouterKind,
+        origin: Site,
+    ) -> RouterId {
+        if let Some(id) = self.by_key.get(&key) {
+            return *id;
+        }
+        let id = self.nodes.len() as RouterId;
+        self.nodes.push(RouterNode {
+            framework,
+            kind,
+            origin,
+            routes: Vec::new(),
+            uses: Vec::new(),
+        });
+        self.by_key.insert(key, id);
+        id
+    }
+
+    pub fn add_route(&mut self, router: RouterId, route: RouteReg) {
+        let Some(node) = self.nodes.get_mut(router as usize) else {
+            return;
+        };
+        let duplicate = node.routes.iter().any(|r| {
+            r.site == route.site
+                && r.method == route.method
+                && r.path == route.path
+                && r.handler == route.handler
+        });
+        if !duplicate {
+            node.routes.push(route);
+        }
+    }
+
+    pub fn add_use(&mut self, router: RouterId, entry: Use) {
+        let Some(node) = self.nodes.get_mut(router as usize) else {
+            return;
+        };
+        if !node
+            .uses
+            .iter()
+            .any(|u| u.prefix == entry.prefix && u.middleware == entry.middleware)
+        {
+            node.uses.push(entry);
+        }
+    }
+
+    pub fn add_mount(&mut self, mount: Mount) {
+        if mount.parent == mount.child {
+            return;
+        }
+        let duplicate = self.mounts.iter().any(|m| {
+            m.parent == mount.parent && m.child == mount.child && m.prefix == mount.prefix
+        });
+        if !duplicate {
+            self.mounts.push(mount);
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum EventKind {
+    Emit,
+    On,
+}
+
+/// A Socket.IO event emitted or handled somewhere.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SocketEventReg {
+    pub kind: EventKind,
+    /// `None` when the name is computed at run time.
+    pub name: Option<String>,
+    /// The source of a computed name.
+    pub expression: Option<String>,
+    pub namespace: String,
+    pub site: Site,
+    pub handler: Option<HandlerRef>,
+    pub payload: Option<Vec<String>>,
+    /// Emitted or handled by a socket.io-client socket.
+    pub client: bool,
+    pub candidates: Vec<String>,
+}

@@ -1,0 +1,1621 @@
+//! Cross-file resolution: a small abstract interpreter over the files' facts.
+//!
+//! Every module's top level runs once; calls to functions the code defines are followed with
+//! their arguments bound (so routers passed into functions, factories, wrappers and class
+//! hierarchies resolve); functions nobody visibly calls run on their own afterwards with unknown
+//! parameters. Framework modules see every call on a value they recognize and record routes,
+//! mounts and events. Evaluation is idempotent: the same code in the same call context yields the
+//! same routers, so running something twice never duplicates a route.
+
+use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
+use std::rc::Rc;
+
+use crate::facts::{
+    BinOp, BindingInit, Call, CallSite, ClassId, Declared, Expr, FileFacts, FnId, FunctionKind,
+    Import, ImportKind, Pattern, Prop, Scope, TemplatePart,
+};
+use crate::frameworks::FRAMEWORKS;
+use crate::workspace::FileId;
+
+use super::describe::{describe, rate_limit};
+use super::graph::{
+    HandlerRef, Middleware, MountGraph, NodeKey, RouteReg, RouterId, RouterKind, SocketEventReg,
+};
+use super::modules::ModuleResolver;
+use super::value::{
+    Arg, ClassRef, Env, External, FnRef, FnValue, Instance, Object, Site, Text, Value,
+};
+
+/// How deep expression evaluation may nest before giving up on a value.
+const MAX_EVAL_DEPTH: u32 = 160;
+/// How deep calls may be followed.
+const MAX_INVOKE_DEPTH: u32 = 24;
+/// How many call sites make up a call context: deeper chains share their context.
+const MAX_CONTEXT_DEPTH: u8 = 4;
+/// The most elements of a literal array a loop or `forEach` is followed through.
+const MAX_UNROLL: usize = 64;
+/// A bound on total work, so that pathological code ends in a partial inventory, not a hang.
+const MAX_STEPS: u64 = 20_000_000;
+
+/// One file as resolution sees it.
+pub struct SourceFile<'a> {
+    pub path: &'a str,
+    pub facts: &'a FileFacts,
+}
+
+/// What resolution found.
+#[derive(Debug, Default)]
+pub struct Resolution {
+    pub graph: MountGraph,
+    pub events: Vec<SocketEventReg>,
+    /// Doc comments of call statements, by file and the call's start offset.
+    pub docs: HashMap<(FileId, u32), String>,
+}
+
+pub fn resolve(files: &[SourceFile<'_>], modules: &ModuleResolver) -> Resolution {
+    let mut interp = Interp::new(files, modules);
+    for file in 0..files.len() {
+        interp.run_module(file as FileId);
+    }
+    interp.run_uncalled_functions();
+    Resolution {
+        graph: interp.graph,
+        events: interp.events,
+        docs: interp.docs,
+    }
+}
+
+pub struct Interp<'a> {
+    files: &'a [SourceFile<'a>],
+    modules: &'a ModuleResolver,
+    pub graph: MountGraph,
+    events: Vec<SocketEventReg>,
+    docs: HashMap<(FileId, u32), String>,
+    /// Call sites of each file by the scope they are written in.
+    calls_by_scope: Vec<HashMap<Scope, Vec<u32>>>,
+    module_envs: Vec<Rc<Env>>,
+    binding_cache: HashMap<(FileId, usize, u64), Value>,
+    export_cache: HashMap<(FileId, String), Value>,
+    field_cache: HashMap<(ClassRef, String), Value>,
+    return_cache: HashMap<(FnRef, u64), Value>,
+    executed: HashSet<(FnRef, u64)>,
+    invoked: HashSet<FnRef>,
+    seq: u64,
+    steps: u64,
+    depth: u32,
+    invoke_depth: u32,
+}
+
+impl<'a> Interp<'a> {
+    fn new(files: &'a [SourceFile<'a>], modules: &'a ModuleResolver) -> Self {
+        let mut docs = HashMap::new();
+        let calls_by_scope = files
+            .iter()
+            .enumerate()
+            .map(|(file, f)| {
+                let mut by_scope: HashMap<Scope, Vec<u32>> = HashMap::new();
+                for (i, call) in f.facts.calls.iter().enumerate() {
+                    by_scope.entry(call.scope).or_default().push(i as u32);
+                    if let (Some(doc), Some(span)) = (&call.doc, call.expr.span()) {
+                        docs.insert((file as FileId, span.start), doc.clone());
+                    }
+                }
+                by_scope
+            })
+            .collect();
+        let module_envs = (0..files.len())
+            .map(|f| Rc::new(Env::module(f as FileId)))
+            .collect();
+        Interp {
+            files,
+            modules,
+            graph: MountGraph::default(),
+            events: Vec::new(),
+            docs,
+            calls_by_scope,
+            module_envs,
+            binding_cache: HashMap::new(),
+            export_cache: HashMap::new(),
+            field_cache: HashMap::new(),
+            return_cache: HashMap::new(),
+            executed: HashSet::new(),
+            invoked: HashSet::new(),
+            seq: 0,
+            steps: 0,
+            depth: 0,
+            invoke_depth: 0,
+        }
+    }
+
+    pub fn facts(&self, file: FileId) -> &'a FileFacts {
+        self.files[file as usize].facts
+    }
+
+    pub fn path(&self, file: FileId) -> &'a str {
+        self.files[file as usize].path
+    }
+
+    pub fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    fn module_env(&self, file: FileId) -> Rc<Env> {
+        self.module_envs[file as usize].clone()
+    }
+
+    fn run_module(&mut self, file: FileId) {
+        let env = self.module_env(file);
+        self.run_scope(file, None, &env);
+    }
+
+    fn run_scope(&mut self, file: FileId, scope: Scope, env: &Rc<Env>) {
+        let Some(indices) = self.calls_by_scope[file as usize].get(&scope).cloned() else {
+            return;
+        };
+        let facts = self.facts(file);
+        for i in indices {
+            self.effect(&facts.calls[i as usize], env);
+        }
+    }
+
+    /// Evaluates a call for its effect, once per element when it sits in a loop over a literal array.
+    fn effect(&mut self, call: &'a CallSite, env: &Rc<Env>) {
+        let facts = self.facts(env.file);
+        if let Some(l) = call.in_loop {
+            let iterable = self.eval(&facts.loops[l as usize].iterable, env);
+            if let Value::Array(items) = iterable {
+                for item in items.iter().take(MAX_UNROLL) {
+                    let mut inner = clone_env(env);
+                    inner.loops.push((l, item.clone()));
+                    self.eval(&call.expr, &Rc::new(inner));
+                }
+                return;
+            }
+        }
+        self.eval(&call.expr, env);
+    }
+
+    /// Functions that no resolved call reached (handlers, methods a framework calls, exported
+    /// helpers used from outside) run on their own so that what they register is still seen.
+    fn run_uncalled_functions(&mut self) {
+        for file in 0..self.files.len() as FileId {
+            let facts = self.facts(file);
+            for id in 0..facts.functions.len() as FnId {
+                let func = FnRef { file, id };
+                if self.invoked.contains(&func)
+                    || !self.calls_by_scope[file as usize].contains_key(&Some(id))
+                {
+                    continue;
+                }
+                self.invoked.insert(func);
+                let env = self.standalone_env(file, id, 0);
+                self.run_scope(file, Some(id), &env);
+            }
+        }
+    }
+
+    fn standalone_env(&mut self, file: FileId, id: FnId, depth: u32) -> Rc<Env> {
+        let facts = self.facts(file);
+        let func = &facts.functions[id as usize];
+        let parent = match func.parent {
+            Some(p) if depth < 32 => self.standalone_env(file, p, depth + 1),
+            _ => self.module_env(file),
+        };
+        let this = func.class.map(|class| {
+            Rc::new(Value::Instance(Rc::new(Instance {
+                class: ClassRef { file, id: class },
+                args: Vec::new(),
+            })))
+        });
+        Rc::new(Env {
+            file,
+            function: Some(id),
+            args: Vec::new(),
+            bound: false,
+            this,
+            loops: Vec::new(),
+            parent: Some(parent),
+            ctx: 0,
+            ctx_depth: 0,
+        })
+    }
+
+    // ----- evaluation -------------------------------------------------------------------------
+
+    pub fn eval(&mut self, expr: &Expr, env: &Rc<Env>) -> Value {
+        self.steps += 1;
+        if self.depth > MAX_EVAL_DEPTH || self.steps > MAX_STEPS {
+            return Value::unknown(&describe(expr));
+        }
+        self.depth += 1;
+        let value = self.eval_inner(expr, env);
+        self.depth -= 1;
+        value
+    }
+
+    fn eval_inner(&mut self, expr: &Expr, env: &Rc<Env>) -> Value {
+        match expr {
+            Expr::Str(s, _) => Value::Text(Text::literal(s.clone())),
+            Expr::Num(n) => Value::Num(*n),
+            Expr::Bool(b) => Value::Bool(*b),
+            Expr::Nullish => Value::Nullish,
+            Expr::Regex(r, _) => Value::Text(Text::literal(r.clone())),
+            Expr::Template(parts, _) => {
+                let mut out = Text::literal("");
+                for part in parts {
+                    match part {
+                        TemplatePart::Lit(s) => out.text.push_str(s),
+                        TemplatePart::Expr(e) => {
+                            let v = self.eval(e, env);
+                            let t = text_of(&v, e);
+                            out.text.push_str(&t.text);
+                            out.dynamic |= t.dynamic;
+                        }
+                    }
+                }
+                Value::Text(out)
+            }
+            Expr::Binary(op, l, r) => {
+                let lv = self.eval(l, env);
+                let rv = self.eval(r, env);
+                match (op, &lv, &rv) {
+                    (BinOp::Add, Value::Num(a), Value::Num(b)) => Value::Num(a + b),
+                    (BinOp::Sub, Value::Num(a), Value::Num(b)) => Value::Num(a - b),
+                    (BinOp::Mul, Value::Num(a), Value::Num(b)) => Value::Num(a * b),
+                    (BinOp::Div, Value::Num(a), Value::Num(b)) if *b != 0.0 => Value::Num(a / b),
+                    (BinOp::Add, _, _) => {
+                        let a = text_of(&lv, l);
+                        let b = text_of(&rv, r);
+                        Value::Text(Text {
+                            text: a.text + &b.text,
+                            dynamic: a.dynamic || b.dynamic,
+                        })
+                    }
+                    _ => Value::unknown(&describe(expr)),
+                }
+            }
+            Expr::Ident(name, _) => self.lookup(name, env),
+            Expr::This => env
+                .this_value()
+                .map(|t| (*t).clone())
+                .unwrap_or_else(|| Value::unknown("this")),
+            Expr::Super => Value::unknown("super"),
+            Expr::Member(object, prop, _) => {
+                let ov = self.eval(object, env);
+                self.member(&ov, prop, object)
+            }
+            Expr::Index(object, index) => {
+                let ov = self.eval(object, env);
+                match self.eval(index, env) {
+                    Value::Text(t) if !t.dynamic => self.member(&ov, &t.text, object),
+                    Value::Num(n) => match &ov {
+                        Value::Array(items) => {
+                            items.get(n as usize).cloned().unwrap_or(Value::Nullish)
+                        }
+                        _ => Value::unknown(&describe(expr)),
+                    },
+                    _ => Value::unknown(&describe(expr)),
+                }
+            }
+            Expr::Call(call) => self.eval_call(call, env, false),
+            Expr::New(call) => self.eval_call(call, env, true),
+            Expr::Object(props, span) => {
+                let mut out = Vec::new();
+                for prop in props {
+                    match prop {
+                        Prop::KeyValue(k, v) => {
+                            let value = self.eval(v, env);
+                            out.push((k.clone(), value));
+                        }
+                        Prop::Spread(e) => {
+                            if let Value::Object(o) = self.eval(e, env) {
+                                out.extend(o.props.iter().cloned());
+                            }
+                        }
+                    }
+                }
+                let site = Site {
+                    file: env.file,
+                    call: *span,
+                    name: *span,
+                };
+                Value::Object(Rc::new(Object {
+                    name: None,
+                    props: out,
+                    site: Some(site),
+                }))
+            }
+            Expr::Array(items) => {
+                let mut out = Vec::new();
+                for item in items {
+                    match item {
+                        Expr::Spread(inner) => match self.eval(inner, env) {
+                            Value::Array(values) => out.extend(values.iter().cloned()),
+                            other => out.push(other),
+                        },
+                        _ => out.push(self.eval(item, env)),
+                    }
+                }
+                Value::Array(Rc::new(out))
+            }
+            Expr::Spread(inner) => self.eval(inner, env),
+            Expr::Function(id) => Value::Function(FnValue {
+                func: FnRef {
+                    file: env.file,
+                    id: *id,
+                },
+                env: Some(env.clone()),
+                this: None,
+                owner: None,
+            }),
+            Expr::Class(id) => Value::Class(ClassRef {
+                file: env.file,
+                id: *id,
+            }),
+            Expr::Unknown(text, _) => Value::unknown(text),
+        }
+    }
+
+    fn lookup(&mut self, name: &str, env: &Rc<Env>) -> Value {
+        let file = env.file;
+        let facts = self.facts(file);
+        match facts.lookup(name, env.function) {
+            Some(Declared::Binding(index)) => self.binding_value(file, index, env),
+            Some(Declared::Param(function, index)) => {
+                self.param_value(file, function, index, name, env)
+            }
+            Some(Declared::LoopVar(l)) => match env.loop_value(l).cloned() {
+                Some(v) => self.destructure_value(&facts.loops[l as usize].pattern, v, name, env),
+                None => Value::unknown(name),
+            },
+            Some(Declared::Import(import)) => self.import_value(file, import),
+            None => match name {
+                "undefined" => Value::Nullish,
+                _ => Value::unknown(name),
+            },
+        }
+    }
+
+    fn binding_value(&mut self, file: FileId, index: usize, env: &Rc<Env>) -> Value {
+        let facts = self.facts(file);
+        let binding = &facts.bindings[index];
+        let scope_env = match binding.scope {
+            None => self.module_env(file),
+            Some(f) => env.frame_of(file, f).unwrap_or_else(|| env.clone()),
+        };
+        let key = (file, index, scope_env.ctx);
+        if let Some(v) = self.binding_cache.get(&key) {
+            return v.clone();
+        }
+        // A binding that refers to itself sees an unknown value instead of looping.
+        self.binding_cache
+            .insert(key, Value::unknown(&binding.name));
+        let value = match &binding.init {
+            BindingInit::Expr(e) => self.eval(e, &scope_env),
+            BindingInit::Function(id) => Value::Function(FnValue {
+                func: FnRef { file, id: *id },
+                env: Some(scope_env.clone()),
+                this: None,
+                owner: None,
+            }),
+            BindingInit::Class(id) => Value::Class(ClassRef { file, id: *id }),
+            BindingInit::Enum(members) => {
+                let mut props = Vec::new();
+                for (k, e) in members {
+                    let v = self.eval(e, &scope_env);
+                    props.push((k.clone(), v));
+                }
+                Value::Object(Rc::new(Object {
+                    name: None,
+                    props,
+                    site: None,
+                }))
+            }
+            BindingInit::None => {
+                // `let app; ... app = express();`
+                let assigned = facts.assignments.iter().find(|a| {
+                    matches!(&a.target, Expr::Ident(n, _) if *n == binding.name)
+                        && a.scope == binding.scope
+                });
+                match assigned {
+                    Some(a) => self.eval(&a.value, &scope_env),
+                    None => match &binding.ty {
+                        Some(ty) => self.typed_value(
+                            file,
+                            ty,
+                            (file, binding.span.start, scope_env.ctx),
+                            binding.span,
+                        ),
+                        None => Value::unknown(&binding.name),
+                    },
+                }
+            }
+        };
+        let value = name_object(value, &binding.name);
+        self.binding_cache.insert(key, value.clone());
+        value
+    }
+
+    fn param_value(
+        &mut self,
+        file: FileId,
+        function: FnId,
+        index: usize,
+        name: &str,
+        env: &Rc<Env>,
+    ) -> Value {
+        let facts = self.facts(file);
+        let param = &facts.functions[function as usize].params[index];
+        let frame = env.frame_of(file, function);
+        let arg = frame
+            .as_ref()
+            .filter(|f| f.bound)
+            .and_then(|f| match &param.pattern {
+                Pattern::Rest(_) => Some(Value::Array(Rc::new(
+                    f.args.iter().skip(index).map(|a| a.value.clone()).collect(),
+                ))),
+                _ => f.args.get(index).map(|a| a.value.clone()),
+            });
+        let scope_env = frame.unwrap_or_else(|| env.clone());
+        match arg {
+            Some(v) => self.destructure_value(&param.pattern, v, name, &scope_env),
+            None => {
+                if let Some(default) = pattern_default(&param.pattern, name) {
+                    return self.eval(default, &scope_env);
+                }
+                match (&param.ty, &param.pattern) {
+                    (Some(ty), Pattern::Ident(_, span)) => {
+                        self.typed_value(file, ty, (file, span.start, scope_env.ctx), *span)
+                    }
+                    _ => Value::unknown(name),
+                }
+            }
+        }
+    }
+
+    /// The part of `value` that `name` takes in a destructuring `pattern`.
+    fn destructure_value(
+        &mut self,
+        pattern: &Pattern,
+        value: Value,
+        name: &str,
+        env: &Rc<Env>,
+    ) -> Value {
+        match pattern {
+            Pattern::Ident(..) | Pattern::Rest(_) | Pattern::Unknown => value,
+            Pattern::Default(inner, default) => {
+                if matches!(value, Value::Nullish) {
+                    self.eval(default, env)
+                } else {
+                    self.destructure_value(inner, value, name, env)
+                }
+            }
+            Pattern::Object(props) => {
+                for (key, p) in props {
+                    if p.binds(name) {
+                        let part = if key == "..." {
+                            value.clone()
+                        } else {
+                            self.member(&value, key, &Expr::Nullish)
+                        };
+                        return self.destructure_value(p, part, name, env);
+                    }
+                }
+                Value::unknown(name)
+            }
+            Pattern::Array(items) => {
+                for (i, p) in items.iter().enumerate() {
+                    if let Some(p) = p.as_ref().filter(|p| p.binds(name)) {
+                        let part = match &value {
+                            Value::Array(values) => {
+                                values.get(i).cloned().unwrap_or(Value::Nullish)
+                            }
+                            _ => Value::unknown(name),
+                        };
+                        return self.destructure_value(p, part, name, env);
+                    }
+                }
+                Value::unknown(name)
+            }
+        }
+    }
+
+    fn import_value(&mut self, file: FileId, import: &Import) -> Value {
+        match self.modules.resolve(self.path(file), &import.module) {
+            Some(target) => match &import.kind {
+                ImportKind::Default => self.export_value(target, "default"),
+                ImportKind::Named(name) => self.export_value(target, name),
+                ImportKind::Namespace => Value::Module(target),
+            },
+            None => Value::External(Rc::new(External {
+                module: Rc::from(import.module.as_str()),
+                path: match &import.kind {
+                    ImportKind::Named(n) if n != "default" => vec![Rc::from(n.as_str())],
+                    _ => Vec::new(),
+                },
+                rate_limit: None,
+            })),
+        }
+    }
+
+    /// What module `file` exports as `name`, through re-exports and CommonJS interop.
+    pub fn export_value(&mut self, file: FileId, name: &str) -> Value {
+        let key = (file, name.to_string());
+        if let Some(v) = self.export_cache.get(&key) {
+            return v.clone();
+        }
+        self.export_cache.insert(key.clone(), Value::unknown(name));
+        let value = self.export_value_uncached(file, name);
+        self.export_cache.insert(key, value.clone());
+        value
+    }
+
+    fn export_value_uncached(&mut self, file: FileId, name: &str) -> Value {
+        use crate::facts::ExportTarget;
+        let facts = self.facts(file);
+        let env = self.module_env(file);
+        if let Some(export) = facts.exports.iter().rev().find(|e| e.name == name) {
+            return match &export.target {
+                ExportTarget::Local(local) => self.lookup(local, &env),
+                ExportTarget::Expr(e) => self.eval(e, &env),
+                ExportTarget::ReExport {
+                    module,
+                    name: inner,
+                } => match self.modules.resolve(self.path(file), module) {
+                    Some(target) => self.export_value(target, inner),
+                    None => external(
+                        module,
+                        if inner == "default" {
+                            None
+                        } else {
+                            Some(inner)
+                        },
+                    ),
+                },
+                ExportTarget::Namespace { module } => {
+                    match self.modules.resolve(self.path(file), module) {
+                        Some(target) => Value::Module(target),
+                        None => external(module, None),
+                    }
+                }
+            };
+        }
+        if name != "default" {
+            for export in facts.exports.iter().filter(|e| e.name == "*") {
+                if let ExportTarget::ReExport { module, .. } = &export.target {
+                    if let Some(target) = self.modules.resolve(self.path(file), module) {
+                        let v = self.export_value(target, name);
+                        if !v.is_unknown() {
+                            return v;
+                        }
+                    }
+                }
+            }
+            // `import { a } from './cjs'` where the module does `module.exports = { a }`.
+            if facts.exports.iter().any(|e| e.name == "default") {
+                let default = self.export_value(file, "default");
+                return self.member(&default, name, &Expr::Nullish);
+            }
+            return Value::unknown(name);
+        }
+        Value::Module(file)
+    }
+
+    fn require(&mut self, file: FileId, specifier: &str) -> Value {
+        match self.modules.resolve(self.path(file), specifier) {
+            Some(target)
+                if self
+                    .facts(target)
+                    .exports
+                    .iter()
+                    .any(|e| e.name == "default") =>
+            {
+                self.export_value(target, "default")
+            }
+            Some(target) => Value::Module(target),
+            None => external(specifier, None),
+        }
+    }
+
+    pub fn member(&mut self, value: &Value, prop: &str, object_expr: &Expr) -> Value {
+        match value {
+            Value::Object(o) => match o.props.iter().rev().find(|(k, _)| k == prop) {
+                Some((_, Value::Function(f))) => Value::Function(FnValue {
+                    owner: o.name.clone(),
+                    ..f.clone()
+                }),
+                Some((_, v)) => v.clone(),
+                None => Value::unknown(&format!("{}.{prop}", describe(object_expr))),
+            },
+            Value::Module(file) => self.export_value(*file, prop),
+            Value::External(e) => {
+                let mut path = e.path.clone();
+                path.push(Rc::from(prop));
+                Value::External(Rc::new(External {
+                    module: e.module.clone(),
+                    path,
+                    rate_limit: None,
+                }))
+            }
+            Value::Instance(instance) => self.instance_member(instance, prop),
+            Value::Class(class) => self.static_member(*class, prop),
+            Value::Handle(h) => FRAMEWORKS
+                .iter()
+                .find_map(|fw| fw.member(h, prop))
+                .unwrap_or_else(|| Value::unknown(prop)),
+            Value::Array(items) if prop == "length" => Value::Num(items.len() as f64),
+            Value::Unknown(text) if text.len() < 200 => Value::unknown(&format!("{text}.{prop}")),
+            _ => Value::unknown(&format!("{}.{prop}", describe(object_expr))),
+        }
+    }
+
+    /// The classes from `class` up through what it extends.
+    fn class_chain(&mut self, class: ClassRef) -> Vec<ClassRef> {
+        let mut chain = vec![class];
+        let mut current = class;
+        while chain.len() < 12 {
+            let facts = self.facts(current.file);
+            let Some(extends) = &facts.classes[current.id as usize].extends else {
+                break;
+            };
+            let env = self.module_env(current.file);
+            match self.eval(extends, &env) {
+                Value::Class(parent) if !chain.contains(&parent) => {
+                    chain.push(parent);
+                    current = parent;
+                }
+                _ => break,
+            }
+        }
+        chain
+    }
+
+    fn find_method(&mut self, class: ClassRef, name: &str, want_static: bool) -> Option<FnRef> {
+        for c in self.class_chain(class) {
+            let facts = self.facts(c.file);
+            if let Some(m) = facts.classes[c.id as usize]
+                .methods
+                .iter()
+                .find(|m| m.name == name && m.is_static == want_static)
+            {
+                return Some(FnRef {
+                    file: c.file,
+                    id: m.function,
+                });
+            }
+        }
+        None
+    }
+
+    fn instance_member(&mut self, instance: &Rc<Instance>, prop: &str) -> Value {
+        let this = Rc::new(Value::Instance(instance.clone()));
+        for class in self.class_chain(instance.class) {
+            let facts = self.facts(class.file);
+            let decl = &facts.classes[class.id as usize];
+            if let Some(field) = decl.fields.iter().find(|f| f.name == prop && !f.is_static) {
+                if let Some(index) = field.from_param {
+                    return match instance.args.get(index) {
+                        Some(arg) => arg.value.clone(),
+                        None => match &field.ty {
+                            Some(ty) => self.typed_value(
+                                class.file,
+                                ty,
+                                (class.file, field.span.start, class_ctx(instance.class)),
+                                field.span,
+                            ),
+                            None => Value::unknown(&format!("this.{prop}")),
+                        },
+                    };
+                }
+                let key = (instance.class, prop.to_string());
+                if let Some(v) = self.field_cache.get(&key) {
+                    return v.clone();
+                }
+                self.field_cache
+                    .insert(key.clone(), Value::unknown(&format!("this.{prop}")));
+                let value = match (&field.init, &field.ty) {
+                    (Some(init), _) => {
+                        let env = Rc::new(Env {
+                            this: Some(this.clone()),
+                            ctx: class_ctx(instance.class),
+                            ..Env::module(class.file)
+                        });
+                        self.eval(init, &env)
+                    }
+                    (None, _) => match self.assigned_field(class, prop, &this, instance) {
+                        Some(v) => v,
+                        None => match &field.ty {
+                            Some(ty) => self.typed_value(
+                                class.file,
+                                ty,
+                                (class.file, field.span.start, class_ctx(instance.class)),
+                                field.span,
+                            ),
+                            None => Value::unknown(&format!("this.{prop}")),
+                        },
+                    },
+                };
+                self.field_cache.insert(key, value.clone());
+                return value;
+            }
+            if let Some(v) = self.assigned_field(class, prop, &this, instance) {
+                return v;
+            }
+            if let Some(m) = decl.methods.iter().find(|m| m.name == prop && !m.is_static) {
+                return Value::Function(FnValue {
+                    func: FnRef {
+                        file: class.file,
+                        id: m.function,
+                    },
+                    env: Some(self.module_env(class.file)),
+                    this: Some(this.clone()),
+                    owner: None,
+                });
+            }
+        }
+        Value::unknown(&format!("this.{prop}"))
+    }
+
+    /// `this.prop = value` in one of the class's methods (usually the constructor).
+    fn assigned_field(
+        &mut self,
+        class: ClassRef,
+        prop: &str,
+        this: &Rc<Value>,
+        instance: &Rc<Instance>,
+    ) -> Option<Value> {
+        let facts = self.facts(class.file);
+        let assignment = facts.assignments.iter().find(|a| {
+            matches!(&a.target, Expr::Member(obj, p, _) if p == prop && matches!(obj.as_ref(), Expr::This))
+                && a.scope.is_some_and(|f| method_class(facts, f) == Some(class.id))
+        })?;
+        let function = assignment.scope?;
+        let is_constructor = facts.classes[class.id as usize]
+            .constructor()
+            .is_some_and(|m| m.function == function);
+        let key = (instance.class, format!("={prop}"));
+        if let Some(v) = self.field_cache.get(&key) {
+            return Some(v.clone());
+        }
+        self.field_cache
+            .insert(key.clone(), Value::unknown(&format!("this.{prop}")));
+        let env = Rc::new(Env {
+            file: class.file,
+            function: Some(function),
+            args: if is_constructor {
+                instance.args.clone()
+            } else {
+                Vec::new()
+            },
+            bound: is_constructor && !instance.args.is_empty(),
+            this: Some(this.clone()),
+            loops: Vec::new(),
+            parent: Some(self.module_env(class.file)),
+            ctx: class_ctx(instance.class),
+            ctx_depth: MAX_CONTEXT_DEPTH,
+        });
+        let value = self.eval(&assignment.value, &env);
+        self.field_cache.insert(key, value.clone());
+        Some(value)
+    }
+
+    fn static_member(&mut self, class: ClassRef, prop: &str) -> Value {
+        for c in self.class_chain(class) {
+            let facts = self.facts(c.file);
+            let decl = &facts.classes[c.id as usize];
+            if let Some(m) = decl.methods.iter().find(|m| m.name == prop && m.is_static) {
+                return Value::Function(FnValue {
+                    func: FnRef {
+                        file: c.file,
+                        id: m.function,
+                    },
+                    env: Some(self.module_env(c.file)),
+                    this: None,
+                    owner: None,
+                });
+            }
+            if let Some(field) = decl.fields.iter().find(|f| f.name == prop && f.is_static) {
+                if let Some(init) = &field.init {
+                    let env = self.module_env(c.file);
+                    return self.eval(init, &env);
+                }
+            }
+        }
+        Value::unknown(prop)
+    }
+
+    /// The value of something declared only by its type (`router: Router`), when a framework
+    /// knows that type.
+    fn typed_value(
+        &mut self,
+        file: FileId,
+        ty: &str,
+        key: NodeKey,
+        span: crate::facts::Span,
+    ) -> Value {
+        let head = ty.split(['<', '[', ' ', '|']).next().unwrap_or("").trim();
+        let mut segments = head.split('.');
+        let Some(first) = segments.next().filter(|s| !s.is_empty()) else {
+            return Value::unknown(ty);
+        };
+        let facts = self.facts(file);
+        let Some(Declared::Import(import)) = facts.lookup(first, None) else {
+            return Value::unknown(ty);
+        };
+        if self
+            .modules
+            .resolve(self.path(file), &import.module)
+            .is_some()
+        {
+            return Value::unknown(ty);
+        }
+        let mut path: Vec<Rc<str>> = match &import.kind {
+            ImportKind::Named(n) => vec![Rc::from(n.as_str())],
+            _ => Vec::new(),
+        };
+        path.extend(segments.map(Rc::from));
+        let site = Site {
+            file,
+            call: span,
+            name: span,
+        };
+        for fw in FRAMEWORKS {
+            if let Some(v) = fw.typed(self, &import.module, &path, key, site) {
+                return v;
+            }
+        }
+        Value::unknown(ty)
+    }
+
+    // ----- calls ------------------------------------------------------------------------------
+
+    fn eval_call(&mut self, call: &Call, env: &Rc<Env>, is_new: bool) -> Value {
+        if let (Expr::Ident(name, _), Some(Expr::Str(specifier, _))) =
+            (&call.callee, call.args.first())
+        {
+            if (name == "require" || name == "import")
+                && self.facts(env.file).lookup(name, env.function).is_none()
+            {
+                return self.require(env.file, specifier);
+            }
+        }
+        let site = Site {
+            file: env.file,
+            call: call.span,
+            name: call.name_span,
+        };
+        let result = match &call.callee {
+            Expr::Member(object, method, _) if matches!(object.as_ref(), Expr::Super) => {
+                self.call_super(env, Some(method), call, site)
+            }
+            Expr::Super => self.call_super(env, None, call, site),
+            Expr::Member(object, method, _) => {
+                let receiver = self.eval(object, env);
+                self.call_method(receiver, method, call, env, site, is_new)
+            }
+            Expr::Index(object, index) => {
+                let receiver = self.eval(object, env);
+                match self.eval(index, env) {
+                    Value::Text(t) if !t.dynamic => {
+                        self.call_method(receiver, &t.text, call, env, site, is_new)
+                    }
+                    _ => Value::unknown(&describe(&call.callee)),
+                }
+            }
+            callee => {
+                let f = self.eval(callee, env);
+                self.call_value(f, call, env, site, is_new)
+            }
+        };
+        self.run_inline_callbacks(call, env, site);
+        result
+    }
+
+    /// Functions written in place as arguments run with the environment they close over, so that
+    /// what a callback does with the enclosing function's parameters is seen.
+    fn run_inline_callbacks(&mut self, call: &Call, env: &Rc<Env>, site: Site) {
+        for arg in &call.args {
+            if let Expr::Function(id) = arg {
+                let f = FnValue {
+                    func: FnRef {
+                        file: env.file,
+                        id: *id,
+                    },
+                    env: Some(env.clone()),
+                    this: None,
+                    owner: None,
+                };
+                self.invoke(env, &f, Vec::new(), None, site, 0);
+            }
+        }
+    }
+
+    fn call_super(
+        &mut self,
+        env: &Rc<Env>,
+        method: Option<&str>,
+        call: &Call,
+        site: Site,
+    ) -> Value {
+        let facts = self.facts(env.file);
+        let Some(class_id) = env.function.and_then(|f| enclosing_class(facts, f)) else {
+            return Value::unknown("super");
+        };
+        let chain = self.class_chain(ClassRef {
+            file: env.file,
+            id: class_id,
+        });
+        let Some(parent) = chain.get(1).copied() else {
+            return Value::unknown("super");
+        };
+        let this = env.this_value();
+        let Some(func) = self.find_method(parent, method.unwrap_or("constructor"), false) else {
+            return Value::unknown("super");
+        };
+        let args = self.eval_args(&call.args, env);
+        let f = FnValue {
+            func,
+            env: Some(self.module_env(func.file)),
+            this: this.clone(),
+            owner: None,
+        };
+        self.invoke(env, &f, args, this, site, 0)
+    }
+
+    fn call_method(
+        &mut self,
+        receiver: Value,
+        method: &str,
+        call: &Call,
+        env: &Rc<Env>,
+        site: Site,
+        is_new: bool,
+    ) -> Value {
+        match &receiver {
+            Value::Handle(h) => {
+                for fw in FRAMEWORKS {
+                    if let Some(v) = fw.call_method(self, h, method, call, env, site) {
+                        return v;
+                    }
+                }
+                Value::unknown(method)
+            }
+            Value::Function(f) => match method {
+                "bind" => {
+                    let this = match call.args.first() {
+                        Some(a) => Some(Rc::new(self.eval(a, env))),
+                        None => f.this.clone(),
+                    };
+                    Value::Function(FnValue { this, ..f.clone() })
+                }
+                "call" | "apply" => {
+                    let args = self.eval_args(call.args.get(1..).unwrap_or(&[]), env);
+                    self.invoke(env, f, args, None, site, 0)
+                }
+                _ => Value::unknown(method),
+            },
+            Value::Array(items) if matches!(method, "forEach" | "map" | "flatMap") => {
+                let callback = call.args.first().map(|a| self.eval(a, env));
+                if let Some(Value::Function(f)) = callback {
+                    for (i, item) in items.iter().take(MAX_UNROLL).enumerate() {
+                        let arg = Arg {
+                            value: item.clone(),
+                            label: Rc::from("item"),
+                            site: literal_site(item),
+                            inner: None,
+                        };
+                        self.invoke(env, &f, vec![arg], None, site, i as u64 + 1);
+                    }
+                }
+                Value::unknown(method)
+            }
+            Value::External(e) => {
+                let mut path = e.path.clone();
+                path.push(Rc::from(method));
+                let module = e.module.clone();
+                self.call_external(&module, path, call, env, site, is_new)
+            }
+            Value::Unknown(text) => {
+                for fw in FRAMEWORKS {
+                    if let Some(v) = fw.call_unknown(self, text, method, call, env, site) {
+                        return v;
+                    }
+                }
+                Value::unknown(&format!("{}()", describe(&call.callee)))
+            }
+            _ => {
+                let callee = self.member(&receiver, method, &call.callee);
+                let this = match &receiver {
+                    Value::Instance(_) => Some(Rc::new(receiver.clone())),
+                    _ => None,
+                };
+                match callee {
+                    Value::Function(f) => {
+                        let args = self.eval_args(&call.args, env);
+                        let this = this.or_else(|| f.this.clone());
+                        self.invoke(env, &f, args, this, site, 0)
+                    }
+                    other => self.call_value(other, call, env, site, is_new),
+                }
+            }
+        }
+    }
+
+    fn call_value(
+        &mut self,
+        callee: Value,
+        call: &Call,
+        env: &Rc<Env>,
+        site: Site,
+        is_new: bool,
+    ) -> Value {
+        match callee {
+            Value::Function(f) => {
+                let args = self.eval_args(&call.args, env);
+                let this = f.this.clone();
+                self.invoke(env, &f, args, this, site, 0)
+            }
+            Value::Class(class) if is_new => {
+                let args = self.eval_args(&call.args, env);
+                self.construct(class, args, env, site)
+            }
+            Value::External(e) => {
+                let module = e.module.clone();
+                self.call_external(&module, e.path.clone(), call, env, site, is_new)
+            }
+            _ => Value::unknown(&format!("{}()", describe(&call.callee))),
+        }
+    }
+
+    fn call_external(
+        &mut self,
+        module: &str,
+        path: Vec<Rc<str>>,
+        call: &Call,
+        env: &Rc<Env>,
+        site: Site,
+        is_new: bool,
+    ) -> Value {
+        for fw in FRAMEWORKS {
+            if let Some(v) = fw.call_external(self, module, &path, call, env, site, is_new) {
+                return v;
+            }
+        }
+        let limit = match call.args.first() {
+            Some(Expr::Object(..)) | Some(Expr::Ident(..))
+                if looks_like_rate_limiter(&describe(&call.callee)) =>
+            {
+                let options = self.eval(&call.args[0], env);
+                rate_limit(&options)
+            }
+            _ => None,
+        };
+        let mut path = path;
+        path.push(Rc::from("()"));
+        Value::External(Rc::new(External {
+            module: Rc::from(module),
+            path,
+            rate_limit: limit.map(|l| Rc::from(l.as_str())),
+        }))
+    }
+
+    fn construct(&mut self, class: ClassRef, args: Vec<Arg>, env: &Rc<Env>, site: Site) -> Value {
+        let args: Vec<Arg> = args.into_iter().map(|a| with_site(a, site)).collect();
+        let instance = Rc::new(Instance {
+            class,
+            args: args.clone(),
+        });
+        let this = Rc::new(Value::Instance(instance.clone()));
+        if let Some(ctor) = self.find_method(class, "constructor", false) {
+            let f = FnValue {
+                func: ctor,
+                env: Some(self.module_env(ctor.file)),
+                this: Some(this.clone()),
+                owner: None,
+            };
+            self.invoke(env, &f, args, Some(this), site, class_ctx(class));
+        }
+        Value::Instance(instance)
+    }
+
+    /// Calls a function the code defines: binds its parameters, runs its body's calls once per
+    /// call context, and returns what it returns.
+    pub fn invoke(
+        &mut self,
+        caller: &Rc<Env>,
+        f: &FnValue,
+        args: Vec<Arg>,
+        this: Option<Rc<Value>>,
+        site: Site,
+        salt: u64,
+    ) -> Value {
+        let facts = self.facts(f.func.file);
+        let Some(func) = facts.function(f.func.id) else {
+            return Value::unknown("function");
+        };
+        self.invoked.insert(f.func);
+        if self.invoke_depth >= MAX_INVOKE_DEPTH || self.steps > MAX_STEPS {
+            return Value::unknown(func.name.as_deref().unwrap_or("function"));
+        }
+        let (ctx, ctx_depth) = if caller.ctx_depth < MAX_CONTEXT_DEPTH {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            (caller.ctx, site.file, site.call.start, salt).hash(&mut h);
+            (h.finish(), caller.ctx_depth + 1)
+        } else {
+            (caller.ctx ^ salt, caller.ctx_depth)
+        };
+        let args = args.into_iter().map(|a| with_site(a, site)).collect();
+        let this = this.or_else(|| f.this.clone());
+        let env = Rc::new(Env {
+            file: f.func.file,
+            function: Some(f.func.id),
+            args,
+            bound: true,
+            this: if func.kind == FunctionKind::Arrow {
+                None
+            } else {
+                this
+            },
+            loops: Vec::new(),
+            parent: f.env.clone(),
+            ctx,
+            ctx_depth,
+        });
+        self.invoke_depth += 1;
+        if self.executed.insert((f.func, ctx)) {
+            self.run_scope(f.func.file, Some(f.func.id), &env);
+        }
+        let key = (f.func, ctx);
+        let result = match self.return_cache.get(&key) {
+            Some(v) => v.clone(),
+            None => {
+                self.return_cache.insert(key, Value::unknown("return"));
+                let mut result =
+                    Value::unknown(&format!("{}()", func.name.as_deref().unwrap_or("function")));
+                for ret in &func.returns {
+                    let v = self.eval(ret, &env);
+                    if !v.is_unknown() {
+                        result = v;
+                        break;
+                    }
+                }
+                self.return_cache.insert(key, result.clone());
+                result
+            }
+        };
+        self.invoke_depth -= 1;
+        result
+    }
+
+    /// Evaluates call arguments, keeping how each was written. A spread of a rest parameter
+    /// passes the caller's own arguments through unchanged.
+    pub fn eval_args(&mut self, args: &[Expr], env: &Rc<Env>) -> Vec<Arg> {
+        let mut out = Vec::new();
+        for expr in args {
+            match expr {
+                Expr::Spread(inner) => {
+                    if let Some(rest) = self.rest_args(inner, env) {
+                        out.extend(rest);
+                        continue;
+                    }
+                    match self.eval(inner, env) {
+                        Value::Array(items) => out.extend(items.iter().map(|v| Arg {
+                            value: v.clone(),
+                            label: Rc::from(value_label(self, v).as_str()),
+                            site: None,
+                            inner: None,
+                        })),
+                        v => out.push(Arg {
+                            value: v,
+                            label: Rc::from(describe(expr).as_str()),
+                            site: None,
+                            inner: None,
+                        }),
+                    }
+                }
+                _ => {
+                    if let Some(arg) = self.param_arg(expr, env) {
+                        out.push(arg);
+                        continue;
+                    }
+                    let value = self.eval(expr, env);
+                    let inner = match expr {
+                        Expr::Call(call) => self.innermost_function(call, env),
+                        _ => None,
+                    };
+                    out.push(Arg {
+                        value,
+                        label: Rc::from(describe(expr).as_str()),
+                        site: None,
+                        inner,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// A parameter passed on as an argument keeps the label and site of the caller's argument.
+    fn param_arg(&mut self, expr: &Expr, env: &Rc<Env>) -> Option<Arg> {
+        let (root, is_member) = match expr {
+            Expr::Ident(..) => (expr, false),
+            Expr::Member(object, _, _) if matches!(object.as_ref(), Expr::Ident(..)) => {
+                (object.as_ref(), true)
+            }
+            _ => return None,
+        };
+        let Expr::Ident(name, _) = root else {
+            return None;
+        };
+        let facts = self.facts(env.file);
+        let (function, index) = match facts.lookup(name, env.function) {
+            Some(Declared::Param(function, index)) => (function, index),
+            // An entry of a table looped over: what it registers points at the entry.
+            Some(Declared::LoopVar(l)) if is_member => {
+                let site = env.loop_value(l).and_then(literal_site);
+                let value = self.eval(expr, env);
+                return site.map(|site| Arg {
+                    label: Rc::from(describe(expr).as_str()),
+                    value,
+                    site: Some(site),
+                    inner: None,
+                });
+            }
+            _ => return None,
+        };
+        let frame = env.frame_of(env.file, function).filter(|f| f.bound)?;
+        let param = &facts.functions[function as usize].params[index];
+        let original = frame.args.get(index)?.clone();
+        if matches!(param.pattern, Pattern::Rest(_)) {
+            return None;
+        }
+        if !is_member && matches!(param.pattern, Pattern::Ident(..)) {
+            return Some(original);
+        }
+        let value = self.eval(expr, env);
+        Some(Arg {
+            label: Rc::from(value_label(self, &value).as_str()),
+            value,
+            site: original.site,
+            inner: None,
+        })
+    }
+
+    fn rest_args(&mut self, expr: &Expr, env: &Rc<Env>) -> Option<Vec<Arg>> {
+        let Expr::Ident(name, _) = expr else {
+            return None;
+        };
+        let facts = self.facts(env.file);
+        let Some(Declared::Param(function, index)) = facts.lookup(name, env.function) else {
+            return None;
+        };
+        let param = &facts.functions[function as usize].params[index];
+        if !matches!(param.pattern, Pattern::Rest(_)) {
+            return None;
+        }
+        let frame = env.frame_of(env.file, function).filter(|f| f.bound)?;
+        Some(frame.args.iter().skip(index).cloned().collect())
+    }
+
+    /// For `asyncHandler(ctrl.create)`, the function wrapped: the innermost function argument.
+    fn innermost_function(&mut self, call: &Call, env: &Rc<Env>) -> Option<Value> {
+        for arg in call.args.iter().rev() {
+            match arg {
+                Expr::Call(inner) => {
+                    if let Some(v) = self.innermost_function(inner, env) {
+                        return Some(v);
+                    }
+                    if let Expr::Member(object, m, _) = &inner.callee {
+                        if m == "bind" {
+                            let v = self.eval(object, env);
+                            if matches!(v, Value::Function(_)) {
+                                return Some(v);
+                            }
+                        }
+                    }
+                }
+                Expr::Ident(..) | Expr::Member(..) | Expr::Function(_) => {
+                    let v = self.eval(arg, env);
+                    if matches!(v, Value::Function(_)) {
+                        return Some(v);
+                    }
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    // ----- what frameworks record ------------------------------------------------------------
+
+    /// The handler an argument names, with its definition when the code shows it.
+    pub fn handler_ref(&self, arg: &Arg) -> HandlerRef {
+        let value = arg.inner.as_ref().unwrap_or(&arg.value);
+        match value {
+            Value::Function(f) => {
+                let facts = self.facts(f.func.file);
+                let func = &facts.functions[f.func.id as usize];
+                let name = match (&func.name, func.class, &f.owner) {
+                    (Some(n), Some(c), _) => {
+                        let class = facts.classes[c as usize]
+                            .name
+                            .as_deref()
+                            .unwrap_or("<class>");
+                        format!("{class}.{n}")
+                    }
+                    (Some(n), None, Some(owner)) => format!("{owner}.{n}"),
+                    (Some(n), None, None) => n.clone(),
+                    (None, _, _) => "<inline>".to_string(),
+                };
+                HandlerRef {
+                    name,
+                    definition: Some((f.func.file, func.name_span)),
+                }
+            }
+            _ => HandlerRef {
+                name: arg.label.to_string(),
+                definition: None,
+            },
+        }
+    }
+
+    pub fn middleware(&self, arg: &Arg) -> Middleware {
+        let rate_limit = match &arg.value {
+            Value::External(e) => e.rate_limit.as_ref().map(|r| r.to_string()),
+            _ => None,
+        };
+        Middleware {
+            name: arg.label.to_string(),
+            rate_limit,
+        }
+    }
+
+    /// Runs a handler function so that what it does (emits, nested registrations) is seen with
+    /// the environment it closes over.
+    pub fn run_handler(&mut self, env: &Rc<Env>, arg: &Arg, args: Vec<Arg>, site: Site) {
+        if let Value::Function(f) = arg.inner.as_ref().unwrap_or(&arg.value) {
+            let f = f.clone();
+            let this = f.this.clone();
+            self.invoke(env, &f, args, this, site, 0);
+        }
+    }
+
+    pub fn router(
+        &mut self,
+        key: NodeKey,
+        framework: &'static str,
+        kind: RouterKind,
+        origin: Site,
+    ) -> RouterId {
+        self.graph.node(key, framework, kind, origin)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_route(
+        &mut self,
+        router: RouterId,
+        method: &str,
+        path: Text,
+        site: Site,
+        handler: Option<&Arg>,
+        middleware: &[Arg],
+        env: &Rc<Env>,
+    ) {
+        let seq = self.next_seq();
+        let route = RouteReg {
+            method: method.to_string(),
+            path,
+            site,
+            handler: handler.map(|h| self.handler_ref(h)),
+            middleware: middleware.iter().map(|m| self.middleware(m)).collect(),
+            seq,
+        };
+        self.graph.add_route(router, route);
+        if let Some(h) = handler {
+            self.run_handler(env, h, Vec::new(), site);
+        }
+    }
+
+    pub fn add_event(&mut self, event: SocketEventReg) {
+        if !self.events.contains(&event) {
+            self.events.push(event);
+        }
+    }
+
+    /// Names a computed event name can take, from `switch` labels on the parameter it comes from.
+    pub fn candidates(&self, expr: &Expr, env: &Rc<Env>) -> Vec<String> {
+        if let Expr::Template(parts, _) = expr {
+            // `order:${status}` takes each name `status` can take.
+            let subs: Vec<&Expr> = parts
+                .iter()
+                .filter_map(|p| match p {
+                    TemplatePart::Expr(e) => Some(e),
+                    TemplatePart::Lit(_) => None,
+                })
+                .collect();
+            let [sub] = subs.as_slice() else {
+                return Vec::new();
+            };
+            return self
+                .candidates(sub, env)
+                .into_iter()
+                .map(|c| {
+                    parts
+                        .iter()
+                        .map(|p| match p {
+                            TemplatePart::Lit(s) => s.clone(),
+                            TemplatePart::Expr(_) => c.clone(),
+                        })
+                        .collect()
+                })
+                .collect();
+        }
+        let Expr::Ident(name, _) = expr else {
+            return Vec::new();
+        };
+        let facts = self.facts(env.file);
+        let Some(Declared::Param(function, index)) = facts.lookup(name, env.function) else {
+            return Vec::new();
+        };
+        let func = &facts.functions[function as usize];
+        let mut out: Vec<String> = func
+            .switches
+            .iter()
+            .filter(|(d, _)| d == name)
+            .flat_map(|(_, labels)| labels.iter().cloned())
+            .collect();
+        if let Some(ty) = &func.params[index].ty {
+            let resolved = facts
+                .type_aliases
+                .iter()
+                .find(|(n, _)| n == ty.trim())
+                .map(|(_, t)| t.as_str())
+                .unwrap_or(ty);
+            out.extend(string_literal_union(resolved));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
+fn clone_env(env: &Env) -> Env {
+    Env {
+        file: env.file,
+        function: env.function,
+        args: env.args.clone(),
+        bound: env.bound,
+        this: env.this.clone(),
+        loops: env.loops.clone(),
+        parent: env.parent.clone(),
+        ctx: env.ctx,
+        ctx_depth: env.ctx_depth,
+    }
+}
+
+/// Where an object literal taken from a table is written.
+fn literal_site(value: &Value) -> Option<Site> {
+    match value {
+        Value::Object(o) => o.site,
+        _ => None,
+    }
+}
+
+fn with_site(mut arg: Arg, site: Site) -> Arg {
+    arg.site.get_or_insert(site);
+    arg
+}
+
+fn class_ctx(class: ClassRef) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    ("class", class.file, class.id).hash(&mut h);
+    h.finish()
+}
+
+fn external(module: &str, name: Option<&str>) -> Value {
+    Value::External(Rc::new(External {
+        module: Rc::from(module),
+        path: name.map(|n| vec![Rc::from(n)]).unwrap_or_default(),
+        rate_limit: None,
+    }))
+}
+
+/// An object literal bound to a name takes that name, so its methods are named `obj.method`.
+fn name_object(value: Value, name: &str) -> Value {
+    match value {
+        Value::Object(o) if o.name.is_none() => Value::Object(Rc::new(Object {
+            name: Some(Rc::from(name)),
+            props: o.props.clone(),
+            site: o.site,
+        })),
+        v => v,
+    }
+}
+
+fn pattern_default<'p>(pattern: &'p Pattern, name: &str) -> Option<&'p Expr> {
+    match pattern {
+        Pattern::Default(inner, default) if inner.binds(name) => Some(default),
+        _ => None,
+    }
+}
+
+/// The class a method (or a function nested in one) belongs to.
+fn enclosing_class(facts: &FileFacts, mut function: FnId) -> Option<ClassId> {
+    for _ in 0..64 {
+        let f = facts.function(function)?;
+        if let Some(c) = f.class {
+            return Some(c);
+        }
+        function = f.parent?;
+    }
+    None
+}
+
+fn method_class(facts: &FileFacts, function: FnId) -> Option<ClassId> {
+    enclosing_class(facts, function)
+}
+
+/// A string value: literal when known, `${source}` otherwise.
+pub fn text_of(value: &Value, expr: &Expr) -> Text {
+    match value {
+        Value::Text(t) => t.clone(),
+        Value::Num(n) => Text::literal(format_number(*n)),
+        Value::Bool(b) => Text::literal(b.to_string()),
+        _ => Text::unknown(&describe(expr)),
+    }
+}
+
+pub fn format_number(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        n.to_string()
+    }
+}
+
+/// How to name a value that reached a call without its source text (spread arrays).
+fn value_label(interp: &Interp<'_>, value: &Value) -> String {
+    match value {
+        Value::Function(_) => {
+            interp
+                .handler_ref(&Arg {
+                    value: value.clone(),
+                    label: Rc::from(""),
+                    site: None,
+                    inner: None,
+                })
+                .name
+        }
+        Value::Text(t) => format!("'{}'", t.text),
+        Value::External(e) => e
+            .path
+            .iter()
+            .filter(|p| p.as_ref() != "()")
+            .map(|p| p.as_ref())
+            .collect::<Vec<_>>()
+            .join("."),
+        Value::Unknown(t) => t.to_string(),
+        _ => "<value>".to_string(),
+    }
+}
+
+fn looks_like_rate_limiter(callee: &str) -> bool {
+    let lower = callee.to_ascii_lowercase();
+    ["ratelimit", "rate_limit", "limiter", "throttle", "slowdown"]
+        .iter()
+        .any(|k| lower.contains(k))
+}
+
+/// `'a' | 'b'` as a type gives `a` and `b`.
+fn string_literal_union(ty: &str) -> Vec<String> {
+    ty.split('|')
+        .filter_map(|part| {
+            let p = part.trim();
+            let quoted = (p.starts_with('\'') && p.ends_with('\''))
+                || (p.starts_with('"') && p.ends_with('"'));
+            (quoted && p.len() >= 2).then(|| p[1..p.len() - 1].to_string())
+        })
+        .collect()
+}

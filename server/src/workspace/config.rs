@@ -1,0 +1,68 @@
+//! `backend-brain.toml`: what to index and how to judge it. Every field has a default, so a
+//! missing file means defaults; a bad file is reported and defaults apply.
+
+use serde::Deserialize;
+
+pub const CONFIG_FILE: &str = "backend-brain.toml";
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub index: IndexConfig,
+    pub auth: AuthConfig,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct IndexConfig {
+    /// Index test code too (`*.test.*`, `*.spec.*`, `__tests__/`, `test/`, ...).
+    pub include_tests: bool,
+    /// Globs (relative to the root) of files not to index.
+    pub exclude: Vec<String>,
+    /// Files larger than this many bytes are skipped (minified bundles, generated code).
+    pub max_file_size: u64,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        IndexConfig {
+            include_tests: false,
+            exclude: Vec::new(),
+            max_file_size: 1024 * 1024,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuthConfig {
+    /// More middleware names (or parts of names) that count as authentication.
+    pub middleware: Vec<String>,
+}
+
+impl Config {
+    /// Parses the config text; the error names the problem and its place.
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| format!("{CONFIG_FILE}: {}", e.to_string().trim()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides() {
+        assert_eq!(Config::parse("").expect("empty config"), Config::default());
+        let c = Config::parse("[index]\ninclude_tests = true\nexclude = ['scripts/**']\n")
+            .expect("valid");
+        assert!(c.index.include_tests);
+        assert_eq!(c.index.exclude, vec!["scripts/**"]);
+    }
+
+    #[test]
+    fn unknown_keys_are_errors_with_a_place() {
+        let err = Config::parse("[index]\ninclude_test = true\n").expect_err("typo");
+        assert!(err.contains("include_test"), "{err}");
+    }
+}

@@ -1,0 +1,278 @@
+//! The workspace: every indexed file's facts, and the engine API the CLI and the language server
+//! share. Changing one file re-extracts that file only; a snapshot resolves across all of them.
+
+pub mod config;
+mod walk;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+pub use config::{Config, CONFIG_FILE};
+pub use walk::{is_test_path, is_ts_config};
+
+use crate::facts::{self, FileFacts};
+use crate::inventory::{self, Inventory};
+use crate::resolve::modules::{ModuleResolver, TsConfig};
+use crate::resolve::{self, SourceFile};
+use crate::syntax::{self, Grammar};
+
+/// Index of a file in a workspace (and in the inventory built from it).
+pub type FileId = u32;
+
+/// Something that went wrong with one file or setting; the rest is still indexed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Workspace {
+    root: PathBuf,
+    config: Config,
+    /// Facts by root-relative path; sorted so that file ids are stable.
+    files: std::collections::BTreeMap<String, Arc<FileFacts>>,
+    tsconfigs: HashMap<String, TsConfig>,
+}
+
+/// Why a root cannot be indexed at all.
+#[derive(Debug)]
+pub enum LoadError {
+    NotFound(PathBuf),
+    NotADirectory(PathBuf),
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            LoadError::NotFound(p) => write!(f, "{}: no such directory", p.display()),
+            LoadError::NotADirectory(p) => write!(f, "{}: not a directory", p.display()),
+        }
+    }
+}
+
+impl Workspace {
+    /// An empty workspace at `root` (for the language server, which fills it as it indexes).
+    pub fn new(root: PathBuf, config: Config) -> Self {
+        Workspace {
+            root,
+            config,
+            files: Default::default(),
+            tsconfigs: HashMap::new(),
+        }
+    }
+
+    /// Reads `backend-brain.toml` at `root`, if any: defaults and a problem when it is bad.
+    pub fn read_config(root: &Path) -> (Config, Option<Problem>) {
+        let path = root.join(CONFIG_FILE);
+        match std::fs::read_to_string(&path) {
+            Err(_) => (Config::default(), None),
+            Ok(text) => match Config::parse(&text) {
+                Ok(c) => (c, None),
+                Err(message) => (
+                    Config::default(),
+                    Some(Problem {
+                        path: String::new(),
+                        message: format!("{message} (using defaults)"),
+                    }),
+                ),
+            },
+        }
+    }
+
+    /// Walks `root` and indexes every source file in parallel.
+    pub fn load(root: &Path, config: Config) -> Result<(Workspace, Vec<Problem>), LoadError> {
+        if !root.exists() {
+            return Err(LoadError::NotFound(root.to_path_buf()));
+        }
+        if !root.is_dir() {
+            return Err(LoadError::NotADirectory(root.to_path_buf()));
+        }
+        let found = walk::walk(root, &config.index);
+        let mut problems: Vec<Problem> = found
+            .problems
+            .iter()
+            .map(|m| Problem {
+                path: String::new(),
+                message: m.clone(),
+            })
+            .collect();
+        let max_size = config.index.max_file_size;
+        let index_all = || -> Vec<(String, Result<FileFacts, String>)> {
+            found
+                .sources
+                .par_iter()
+                .map(|rel| {
+                    (
+                        rel.clone(),
+                        read_source(&root.join(rel), max_size)
+                            .and_then(|text| extract_text(rel, &text)),
+                    )
+                })
+                .collect()
+        };
+        // Deeply nested code needs deep stacks; fall back to the global pool if one cannot be had.
+        let results = match rayon::ThreadPoolBuilder::new()
+            .stack_size(64 * 1024 * 1024)
+            .build()
+        {
+            Ok(pool) => pool.install(index_all),
+            Err(_) => index_all(),
+        };
+        let mut ws = Workspace::new(root.to_path_buf(), config);
+        for (rel, result) in results {
+            match result {
+                Ok(facts) => {
+                    ws.files.insert(rel, Arc::new(facts));
+                }
+                Err(message) => problems.push(Problem { path: rel, message }),
+            }
+        }
+        for rel in found.configs {
+            match std::fs::read_to_string(root.join(&rel)) {
+                Ok(text) => ws
+                    .set_tsconfig(&rel, &text)
+                    .err()
+                    .into_iter()
+                    .for_each(|message| {
+                        problems.push(Problem {
+                            path: rel.clone(),
+                            message,
+                        })
+                    }),
+                Err(e) => problems.push(Problem {
+                    path: rel,
+                    message: e.to_string(),
+                }),
+            }
+        }
+        Ok((ws, problems))
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn set_config(&mut self, config: Config) {
+        self.config = config;
+    }
+
+    /// Whether a root-relative path is one this workspace indexes.
+    pub fn wants(&self, rel: &str) -> bool {
+        Grammar::for_path(Path::new(rel)).is_some()
+            && (self.config.index.include_tests || !is_test_path(rel))
+    }
+
+    /// Sets one file's facts (from an editor buffer or a re-read).
+    pub fn set_facts(&mut self, rel: &str, facts: Arc<FileFacts>) {
+        self.files.insert(rel.to_string(), facts);
+    }
+
+    /// Re-extracts one file from its text.
+    pub fn set_text(&mut self, rel: &str, text: &str) -> Result<(), String> {
+        let facts = extract_text(rel, text)?;
+        self.set_facts(rel, Arc::new(facts));
+        Ok(())
+    }
+
+    pub fn set_tsconfig(&mut self, rel: &str, text: &str) -> Result<(), String> {
+        let config = TsConfig::parse(rel, text)?;
+        self.tsconfigs.insert(rel.to_string(), config);
+        Ok(())
+    }
+
+    pub fn remove(&mut self, rel: &str) {
+        self.files.remove(rel);
+        self.tsconfigs.remove(rel);
+    }
+
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn facts(&self, rel: &str) -> Option<&Arc<FileFacts>> {
+        self.files.get(rel)
+    }
+
+    /// Resolves across all files into an immutable inventory.
+    pub fn inventory(&self) -> Inventory {
+        let entries: Vec<(&str, &FileFacts)> = self
+            .files
+            .iter()
+            .map(|(p, f)| (p.as_str(), f.as_ref()))
+            .collect();
+        let configs: Vec<TsConfig> = self.tsconfigs.values().cloned().collect();
+        let modules = ModuleResolver::new(
+            entries
+                .iter()
+                .enumerate()
+                .map(|(i, (p, _))| (p.to_string(), i as FileId)),
+            &configs,
+        );
+        let extra_auth = self.config.auth.middleware.clone();
+        // Resolution recurses through user code; give it a deep stack of its own.
+        std::thread::scope(|scope| {
+            let handle = std::thread::Builder::new()
+                .stack_size(256 * 1024 * 1024)
+                .spawn_scoped(scope, || {
+                    let sources: Vec<SourceFile<'_>> = entries
+                        .iter()
+                        .map(|(path, facts)| SourceFile { path, facts })
+                        .collect();
+                    let resolution = resolve::resolve(&sources, &modules);
+                    inventory::build(&resolution, &entries, &extra_auth)
+                });
+            match handle {
+                Ok(h) => h.join().unwrap_or_default(),
+                Err(_) => Inventory::default(),
+            }
+        })
+    }
+}
+
+/// Parses and extracts one file's text.
+pub fn extract_text(rel: &str, text: &str) -> Result<FileFacts, String> {
+    let grammar = Grammar::for_path(Path::new(rel))
+        .ok_or_else(|| "not a TypeScript or JavaScript file".to_string())?;
+    let tree =
+        syntax::parse(grammar, text, None).ok_or_else(|| "could not be parsed".to_string())?;
+    Ok(facts::extract(&tree, text))
+}
+
+/// Reads a source file, refusing what is not source text: too large, binary, not UTF-8.
+pub fn read_source(path: &Path, max_size: u64) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if meta.len() > max_size {
+        return Err(format!(
+            "skipped: {} bytes is over the {max_size}-byte limit",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
+    if bytes.iter().take(8192).any(|b| *b == 0) {
+        return Err("skipped: binary file".to_string());
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "skipped: not valid UTF-8 (at byte {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}

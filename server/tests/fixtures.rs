@@ -1,0 +1,81 @@
+//! Every fixture's inventory equals its hand-written expectation (fixtures/*/expected.txt).
+
+use std::path::{Path, PathBuf};
+
+use backend_brain::inventory::render_expected;
+use backend_brain::workspace::{Config, Workspace};
+
+fn fixtures_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
+}
+
+/// The rendered inventory of one fixture folder.
+fn actual(dir: &Path) -> String {
+    let (workspace, problems) =
+        Workspace::load(dir, Config::default()).expect("fixture folder exists");
+    assert!(problems.is_empty(), "{}: {problems:?}", dir.display());
+    render_expected(&workspace.inventory())
+}
+
+/// A line diff that shows only what differs.
+fn diff(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.lines().collect();
+    let a: Vec<&str> = actual.lines().collect();
+    let mut out = String::new();
+    for line in &e {
+        if !a.contains(line) {
+            out.push_str(&format!("- {line}\n"));
+        }
+    }
+    for line in &a {
+        if !e.contains(line) {
+            out.push_str(&format!("+ {line}\n"));
+        }
+    }
+    if out.is_empty() {
+        out.push_str("(same lines, different order)\n");
+    }
+    out
+}
+
+fn check(dir: &Path) -> Result<(), String> {
+    let expected = std::fs::read_to_string(dir.join("expected.txt"))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let actual = actual(dir);
+    if expected.trim_end() == actual.trim_end() {
+        Ok(())
+    } else {
+        Err(format!("{}:\n{}", dir.display(), diff(&expected, &actual)))
+    }
+}
+
+#[test]
+fn showcase_inventory_matches_its_expectation() {
+    let dir = fixtures_dir().join("showcase");
+    if let Err(e) = check(&dir) {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn every_pattern_fixture_matches_its_expectation() {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir().join("patterns"))
+        .expect("fixtures/patterns exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("expected.txt").exists())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= 20,
+        "expected the pattern fixtures, found {}",
+        dirs.len()
+    );
+    let failures: Vec<String> = dirs.iter().filter_map(|d| check(d).err()).collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} fixtures differ:\n\n{}",
+        failures.len(),
+        dirs.len(),
+        failures.join("\n")
+    );
+}
