@@ -414,7 +414,10 @@ impl<'s> Extractor<'s> {
                         }
                         BindingInit::Class(c)
                     }
-                    Some(expr) => BindingInit::Expr(expr),
+                    Some(expr) => {
+                        self.name_wrapped_function(&expr, &binding_name, span(name), doc.clone());
+                        BindingInit::Expr(expr)
+                    }
                     None => BindingInit::None,
                 };
                 names.push(binding_name.clone());
@@ -741,6 +744,7 @@ impl<'s> Extractor<'s> {
             class,
             params: Vec::new(),
             returns: Vec::new(),
+            expression_body: false,
             switches: Vec::new(),
             span: span(n),
             name_span: name_node.map(span).unwrap_or_else(|| span(n)),
@@ -760,7 +764,9 @@ impl<'s> Extractor<'s> {
                 self.children(body, Some(id));
             } else {
                 let expr = self.expr(body, Some(id));
-                self.facts.functions[id as usize].returns.push(expr);
+                let function = &mut self.facts.functions[id as usize];
+                function.returns.push(expr);
+                function.expression_body = true;
             }
         }
         self.current_loop = saved_loop;
@@ -1086,6 +1092,8 @@ impl<'s> Extractor<'s> {
                         continue;
                     }
                     let key = name_text(self.src, key);
+                    let doc = self.doc_before(p);
+                    self.name_wrapped_function(&value_expr, &key, span(p), doc);
                     if let Expr::Function(f) = value_expr {
                         let doc = self.doc_before(p);
                         if let Some(function) = self.facts.functions.get_mut(f as usize) {
@@ -1187,6 +1195,40 @@ impl<'s> Extractor<'s> {
         expr
     }
 
+    /// `const list = asyncHandler(async (req, res) => ...)`: the wrapped function takes the name
+    /// it is stored under, so that a handler is named `list`, not `<inline>`.
+    fn name_wrapped_function(
+        &mut self,
+        expr: &Expr,
+        name: &str,
+        name_span: Span,
+        doc: Option<String>,
+    ) {
+        let Expr::Call(call) = expr else {
+            return;
+        };
+        match call
+            .args
+            .iter()
+            .rev()
+            .find(|a| matches!(a, Expr::Function(_) | Expr::Call(_)))
+        {
+            Some(Expr::Function(f)) => {
+                if let Some(function) = self.facts.functions.get_mut(*f as usize) {
+                    if function.name.is_none() {
+                        function.name = Some(name.to_string());
+                        function.name_span = name_span;
+                        function.doc = doc;
+                    }
+                }
+            }
+            Some(inner @ Expr::Call(_)) => {
+                self.name_wrapped_function(&inner.clone(), name, name_span, doc)
+            }
+            _ => {}
+        }
+    }
+
     fn assignment(&mut self, n: Node, scope: Scope) -> Expr {
         let (Some(left), Some(right)) = (
             n.child_by_field_name("left"),
@@ -1196,6 +1238,15 @@ impl<'s> Extractor<'s> {
         };
         let target = self.expr_unrecorded(left, scope);
         let value = self.expr(right, scope);
+        // `exports.list = async (req, res) => ...` names the function `list`.
+        if let (Expr::Function(f), Expr::Member(_, prop, _)) = (&value, &target) {
+            if let Some(function) = self.facts.functions.get_mut(*f as usize) {
+                function.name.get_or_insert_with(|| prop.clone());
+            }
+        }
+        if let Expr::Member(_, prop, prop_span) = &target {
+            self.name_wrapped_function(&value, prop, *prop_span, None);
+        }
         if let Some(name) = commonjs_export_name(&target) {
             self.facts.exports.push(Export {
                 name,

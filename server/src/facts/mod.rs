@@ -210,6 +210,8 @@ pub struct Function {
     pub class: Option<ClassId>,
     pub params: Vec<Param>,
     pub returns: Vec<Expr>,
+    /// An arrow function whose body is an expression (`(req, res) => ctrl.list(req, res)`).
+    pub expression_body: bool,
     /// `switch (x) { case 'a': ... }` inside the body: the discriminant's name and the literal labels.
     pub switches: Vec<(String, Vec<String>)>,
     pub span: Span,

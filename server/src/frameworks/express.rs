@@ -144,6 +144,24 @@ impl Framework for Express {
         env: &Rc<Env>,
         site: Site,
     ) -> Option<Value> {
+        // An unresolved receiver that mounts a router is an app.
+        if method == "use" {
+            let args = cx.eval_args(&call.args, env);
+            if !args
+                .iter()
+                .any(|a| matches!(a.value, Value::Handle(Handle::Router(_))))
+            {
+                return None;
+            }
+            let router = cx.router(
+                (site.file, hash_str(receiver), 0),
+                NAME,
+                RouterKind::Implicit,
+                site,
+            );
+            apply_use(cx, router, &args);
+            return Some(Value::Handle(Handle::Router(router)));
+        }
         // An unresolved receiver registers a route when the call clearly has a route's shape:
         // a literal path and a handler.
         if !HTTP_METHODS.contains(&method) || call.args.len() < 2 {
@@ -175,6 +193,22 @@ impl Framework for Express {
         register(cx, router, method, &args[0], &args[1..], env, site);
         Some(Value::Handle(Handle::Router(router)))
     }
+}
+
+fn flatten_arrays(cx: &Interp<'_>, args: &[Arg]) -> Vec<Arg> {
+    let mut out = Vec::new();
+    for arg in args {
+        match &arg.value {
+            Value::Array(items) => out.extend(items.iter().map(|v| Arg {
+                value: v.clone(),
+                label: Rc::from(cx.label_of(v).as_str()),
+                site: arg.site,
+                inner: None,
+            })),
+            _ => out.push(arg.clone()),
+        }
+    }
+    out
 }
 
 fn hash_str(s: &str) -> u32 {
@@ -215,9 +249,10 @@ fn register(
     env: &Rc<Env>,
     site: Site,
 ) {
+    let rest = flatten_arrays(cx, rest);
     let (handler, middleware) = match rest.split_last() {
         Some((h, mw)) => (Some(h), mw),
-        None => (None, rest),
+        None => (None, &rest[..]),
     };
     let registration = path.site.unwrap_or(site);
     for p in path_texts(path) {

@@ -78,6 +78,50 @@ impl Framework for SocketIo {
         }
     }
 
+    fn call_unknown(
+        &self,
+        cx: &mut Interp<'_>,
+        receiver: &str,
+        method: &str,
+        call: &Call,
+        env: &Rc<Env>,
+        site: Site,
+    ) -> Option<Value> {
+        // Code that reaches the server through something the code does not show
+        // (`req.app.get('io')`, `global.io`, an untyped `socket` parameter) is still recognized by
+        // name, in a workspace that uses Socket.IO at all.
+        let kind = receiver_kind(receiver)?;
+        if !matches!(
+            method,
+            "emit"
+                | "on"
+                | "once"
+                | "to"
+                | "in"
+                | "except"
+                | "of"
+                | "volatile"
+                | "timeout"
+                | "compress"
+        ) {
+            return None;
+        }
+        let client = cx.file_imports(env.file, "socket.io-client");
+        if !client && !cx.workspace_imports("socket.io") {
+            return None;
+        }
+        let handle = match kind {
+            ReceiverKind::Server => Handle::SocketServer {
+                namespace: Rc::from("/"),
+            },
+            ReceiverKind::Socket => Handle::Socket {
+                namespace: Rc::from("/"),
+                client,
+            },
+        };
+        self.call_method(cx, &handle, method, call, env, site)
+    }
+
     fn member(&self, receiver: &Handle, prop: &str) -> Option<Value> {
         match (receiver, prop) {
             (Handle::SocketServer { .. }, "sockets" | "local" | "volatile") => {
@@ -207,6 +251,29 @@ impl Framework for SocketIo {
             }
             _ => Some(Value::unknown(method)),
         }
+    }
+}
+
+enum ReceiverKind {
+    Server,
+    Socket,
+}
+
+/// Names that, in a Socket.IO code base, denote the server or a socket.
+fn receiver_kind(receiver: &str) -> Option<ReceiverKind> {
+    let compact: String = receiver.chars().filter(|c| !c.is_whitespace()).collect();
+    if compact.contains("get('io')") || compact.contains("get(\"io\")") {
+        return Some(ReceiverKind::Server);
+    }
+    let last = compact
+        .rsplit('.')
+        .find(|s| !s.is_empty() && !matches!(*s, "sockets" | "broadcast" | "volatile" | "local"))?;
+    let name = last.split('(').next().unwrap_or(last);
+    match name {
+        "io" | "socketio" | "socketIO" | "socketIo" | "ioServer" | "socketServer" | "getIO"
+        | "getIo" | "getSocketServer" | "nsp" => Some(ReceiverKind::Server),
+        "socket" | "clientSocket" | "sock" => Some(ReceiverKind::Socket),
+        _ => None,
     }
 }
 

@@ -3,29 +3,44 @@
 use std::collections::HashMap;
 
 use crate::facts::FileFacts;
-use crate::resolve::graph::{EventKind, HandlerRef, Middleware, MountGraph, RouterId, Use};
+use crate::resolve::graph::{
+    EventKind, HandlerRef, Middleware, MountGraph, RouterId, RouterKind, Use,
+};
 use crate::resolve::value::Text;
 use crate::resolve::Resolution;
 
 use super::{Handler, Inventory, Location, Route, SocketEvent};
 
-/// Names of middleware that authenticate or authorize, matched case-insensitively inside the name.
-const AUTH_WORDS: [&str; 15] = [
+/// Words in a middleware's name that mean it guards the route.
+const AUTH_WORDS: [&str; 12] = [
     "auth",
     "jwt",
-    "passport",
     "guard",
-    "protect",
-    "token",
-    "role",
     "permission",
-    "admin",
-    "session",
-    "apikey",
-    "api_key",
+    "role",
     "loggedin",
     "signedin",
-    "requireuser",
+    "apikey",
+    "api_key",
+    "bearer",
+    "clerk",
+    "acl",
+];
+
+/// Words that mean the request must carry something, when paired with a guard verb
+/// (`requireSession`, `verifyToken`, `isAdmin`).
+const GUARDED_WORDS: [&str; 5] = ["session", "token", "admin", "user", "login"];
+const GUARD_VERBS: [&str; 8] = [
+    "require", "ensure", "verify", "validate", "check", "is", "has", "must",
+];
+
+/// Middleware that sets authentication up or makes it optional, or limits rates: not a guard.
+const NOT_GUARDS: [&str; 5] = [
+    "initialize",
+    "optional",
+    "limit",
+    "passport.session",
+    "session(",
 ];
 
 /// Builds the inventory. `files` gives each file's root-relative path and facts, by file id.
@@ -144,6 +159,17 @@ fn flatten(
         middleware: Vec::new(),
     };
     for root in roots {
+        // A router nothing visibly mounts sits under a prefix the code does not show.
+        let start = match graph.nodes[root as usize].kind {
+            RouterKind::Router | RouterKind::Param => Inherited {
+                prefix: Text {
+                    text: String::new(),
+                    dynamic: true,
+                },
+                middleware: Vec::new(),
+            },
+            RouterKind::App | RouterKind::Implicit => start.clone(),
+        };
         walk(
             graph,
             root,
@@ -283,12 +309,29 @@ fn handler_doc(handler: Option<&HandlerRef>, files: &[(&str, &FileFacts)]) -> Op
         .and_then(|f| f.doc.clone())
 }
 
+/// Whether a middleware (by its name as written) authenticates or authorizes the request.
 fn is_auth(name: &str, extra: &[String]) -> bool {
-    let callee = name.split('(').next().unwrap_or(name).to_ascii_lowercase();
+    let lower = name.to_ascii_lowercase();
+    if extra
+        .iter()
+        .any(|e| lower.contains(&e.to_ascii_lowercase()))
+    {
+        return true;
+    }
+    if NOT_GUARDS.iter().any(|w| lower.contains(w)) {
+        return false;
+    }
+    let callee = lower.split('(').next().unwrap_or(&lower);
+    let last = callee.rsplit('.').next().unwrap_or(callee);
     AUTH_WORDS.iter().any(|w| callee.contains(w))
-        || extra
-            .iter()
-            .any(|e| callee.contains(&e.to_ascii_lowercase()))
+        || callee == "passport.authenticate"
+        || last.starts_with("protect")
+        || GUARDED_WORDS.iter().any(|w| {
+            last.contains(w)
+                && GUARD_VERBS
+                    .iter()
+                    .any(|v| last.starts_with(v) && last != *w)
+        })
 }
 
 /// Joins a mount prefix and a route path the way Express matches them: one slash between
@@ -348,6 +391,17 @@ mod tests {
         assert!(is_auth("passport.authenticate('jwt')", &[]));
         assert!(!is_auth("validate", &[]));
         assert!(!is_auth("apiLimiter", &[]));
+        assert!(!is_auth("authLimiter", &[]));
+        assert!(!is_auth("passport.initialize()", &[]));
+        assert!(!is_auth("session", &[]));
+        assert!(!is_auth("auth.optional", &[]));
+        assert!(is_auth("auth.required", &[]));
+        assert!(is_auth("isAuthenticated", &[]));
+        assert!(is_auth("verifyToken", &[]));
+        assert!(is_auth("isAdmin", &[]));
+        assert!(!is_auth("userValidation", &[]));
+        assert!(!is_auth("lusca.xssProtection(true)", &[]));
+        assert!(is_auth("protect", &[]));
         assert!(is_auth("ensureCustomer", &["ensureCustomer".to_string()]));
     }
 }

@@ -349,6 +349,7 @@ impl<'a> Interp<'a> {
                 env: Some(env.clone()),
                 this: None,
                 owner: None,
+                wraps: None,
             }),
             Expr::Class(id) => Value::Class(ClassRef {
                 file: env.file,
@@ -399,6 +400,7 @@ impl<'a> Interp<'a> {
                 env: Some(scope_env.clone()),
                 this: None,
                 owner: None,
+                wraps: None,
             }),
             BindingInit::Class(id) => Value::Class(ClassRef { file, id: *id }),
             BindingInit::Enum(members) => {
@@ -414,13 +416,21 @@ impl<'a> Interp<'a> {
                 }))
             }
             BindingInit::None => {
-                // `let app; ... app = express();`
-                let assigned = facts.assignments.iter().find(|a| {
-                    matches!(&a.target, Expr::Ident(n, _) if *n == binding.name)
-                        && a.scope == binding.scope
-                });
+                // `let io; ... io = new Server(http);`, possibly inside an init function.
+                let assigned = facts
+                    .assignments
+                    .iter()
+                    .filter(|a| matches!(&a.target, Expr::Ident(n, _) if *n == binding.name))
+                    .min_by_key(|a| a.scope != binding.scope);
                 match assigned {
-                    Some(a) => self.eval(&a.value, &scope_env),
+                    Some(a) if a.scope == binding.scope => self.eval(&a.value, &scope_env),
+                    Some(a) => {
+                        let env = match a.scope {
+                            Some(f) => self.standalone_env(file, f, 0),
+                            None => self.module_env(file),
+                        };
+                        self.eval(&a.value, &env)
+                    }
                     None => match &binding.ty {
                         Some(ty) => self.typed_value(
                             file,
@@ -536,6 +546,8 @@ impl<'a> Interp<'a> {
                     _ => Vec::new(),
                 },
                 rate_limit: None,
+                label: None,
+                wraps: None,
             })),
         }
     }
@@ -637,6 +649,8 @@ impl<'a> Interp<'a> {
                     module: e.module.clone(),
                     path,
                     rate_limit: None,
+                    label: None,
+                    wraps: None,
                 }))
             }
             Value::Instance(instance) => self.instance_member(instance, prop),
@@ -752,6 +766,7 @@ impl<'a> Interp<'a> {
                     env: Some(self.module_env(class.file)),
                     this: Some(this.clone()),
                     owner: None,
+                    wraps: None,
                 });
             }
         }
@@ -814,6 +829,7 @@ impl<'a> Interp<'a> {
                     env: Some(self.module_env(c.file)),
                     this: None,
                     owner: None,
+                    wraps: None,
                 });
             }
             if let Some(field) = decl.fields.iter().find(|f| f.name == prop && f.is_static) {
@@ -886,6 +902,9 @@ impl<'a> Interp<'a> {
             call: call.span,
             name: call.name_span,
         };
+        if let Some(v) = self.object_builtin(call, env) {
+            return v;
+        }
         let result = match &call.callee {
             Expr::Member(object, method, _) if matches!(object.as_ref(), Expr::Super) => {
                 self.call_super(env, Some(method), call, site)
@@ -913,6 +932,37 @@ impl<'a> Interp<'a> {
         result
     }
 
+    /// `Object.entries(o)`, `Object.values(o)`, `Object.keys(o)` over a known object literal, so
+    /// that a map of prefixes to routers mounted in a loop resolves.
+    fn object_builtin(&mut self, call: &Call, env: &Rc<Env>) -> Option<Value> {
+        let Expr::Member(object, method, _) = &call.callee else {
+            return None;
+        };
+        if !matches!(object.as_ref(), Expr::Ident(n, _) if n == "Object")
+            || self
+                .facts(env.file)
+                .lookup("Object", env.function)
+                .is_some()
+        {
+            return None;
+        }
+        let Value::Object(o) = self.eval(call.args.first()?, env) else {
+            return Some(Value::unknown(&describe(&call.callee)));
+        };
+        let items = o.props.iter().map(|(k, v)| match method.as_str() {
+            "keys" => Value::Text(Text::literal(k.clone())),
+            "values" => v.clone(),
+            _ => Value::Array(Rc::new(vec![
+                Value::Text(Text::literal(k.clone())),
+                v.clone(),
+            ])),
+        });
+        match method.as_str() {
+            "entries" | "values" | "keys" => Some(Value::Array(Rc::new(items.collect()))),
+            _ => None,
+        }
+    }
+
     /// Functions written in place as arguments run with the environment they close over, so that
     /// what a callback does with the enclosing function's parameters is seen.
     fn run_inline_callbacks(&mut self, call: &Call, env: &Rc<Env>, site: Site) {
@@ -926,6 +976,7 @@ impl<'a> Interp<'a> {
                     env: Some(env.clone()),
                     this: None,
                     owner: None,
+                    wraps: None,
                 };
                 self.invoke(env, &f, Vec::new(), None, site, 0);
             }
@@ -960,6 +1011,7 @@ impl<'a> Interp<'a> {
             env: Some(self.module_env(func.file)),
             this: this.clone(),
             owner: None,
+            wraps: None,
         };
         self.invoke(env, &f, args, this, site, 0)
     }
@@ -1023,7 +1075,7 @@ impl<'a> Interp<'a> {
                         return v;
                     }
                 }
-                Value::unknown(&format!("{}()", describe(&call.callee)))
+                Value::unknown(&describe(&Expr::Call(Box::new(call.clone()))))
             }
             _ => {
                 let callee = self.member(&receiver, method, &call.callee);
@@ -1054,8 +1106,19 @@ impl<'a> Interp<'a> {
         match callee {
             Value::Function(f) => {
                 let args = self.eval_args(&call.args, env);
+                let wrapped = wrapped_function(&args);
                 let this = f.this.clone();
-                self.invoke(env, &f, args, this, site, 0)
+                match (self.invoke(env, &f, args, this, site, 0), wrapped) {
+                    (Value::Function(result), Some(inner))
+                        if result.func.file == f.func.file && result.wraps.is_none() =>
+                    {
+                        Value::Function(FnValue {
+                            wraps: Some(Rc::new(inner)),
+                            ..result
+                        })
+                    }
+                    (result, _) => result,
+                }
             }
             Value::Class(class) if is_new => {
                 let args = self.eval_args(&call.args, env);
@@ -1065,7 +1128,7 @@ impl<'a> Interp<'a> {
                 let module = e.module.clone();
                 self.call_external(&module, e.path.clone(), call, env, site, is_new)
             }
-            _ => Value::unknown(&format!("{}()", describe(&call.callee))),
+            _ => Value::unknown(&describe(&Expr::Call(Box::new(call.clone())))),
         }
     }
 
@@ -1092,12 +1155,24 @@ impl<'a> Interp<'a> {
             }
             _ => None,
         };
+        let wraps = call
+            .args
+            .iter()
+            .rev()
+            .find(|a| matches!(a, Expr::Function(_) | Expr::Ident(..) | Expr::Member(..)))
+            .map(|a| self.eval(a, env))
+            .filter(|v| matches!(v, Value::Function(_)))
+            .map(Rc::new);
         let mut path = path;
         path.push(Rc::from("()"));
         Value::External(Rc::new(External {
             module: Rc::from(module),
             path,
             rate_limit: limit.map(|l| Rc::from(l.as_str())),
+            label: Some(Rc::from(
+                describe(&Expr::Call(Box::new(call.clone()))).as_str(),
+            )),
+            wraps,
         }))
     }
 
@@ -1114,6 +1189,7 @@ impl<'a> Interp<'a> {
                 env: Some(self.module_env(ctor.file)),
                 this: Some(this.clone()),
                 owner: None,
+                wraps: None,
             };
             self.invoke(env, &f, args, Some(this), site, class_ctx(class));
         }
@@ -1223,6 +1299,7 @@ impl<'a> Interp<'a> {
                     let value = self.eval(expr, env);
                     let inner = match expr {
                         Expr::Call(call) => self.innermost_function(call, env),
+                        Expr::Function(id) => self.forwarded_function(*id, env),
                         _ => None,
                     };
                     out.push(Arg {
@@ -1299,6 +1376,29 @@ impl<'a> Interp<'a> {
         Some(frame.args.iter().skip(index).cloned().collect())
     }
 
+    /// For `(req, res) => ctrl.create(req, res)`, the function it forwards to.
+    fn forwarded_function(&mut self, id: FnId, env: &Rc<Env>) -> Option<Value> {
+        let func = self.facts(env.file).function(id)?;
+        if func.kind != FunctionKind::Arrow || func.returns.len() != 1 || !func.expression_body {
+            return None;
+        }
+        let Expr::Call(call) = &func.returns[0] else {
+            return None;
+        };
+        if !matches!(call.callee, Expr::Ident(..) | Expr::Member(..)) {
+            return None;
+        }
+        let closure = Rc::new(Env {
+            function: Some(id),
+            parent: Some(env.clone()),
+            ..Env::module(env.file)
+        });
+        match self.eval(&call.callee, &closure) {
+            v @ Value::Function(_) => Some(v),
+            _ => None,
+        }
+    }
+
     /// For `asyncHandler(ctrl.create)`, the function wrapped: the innermost function argument.
     fn innermost_function(&mut self, call: &Call, env: &Rc<Env>) -> Option<Value> {
         for arg in call.args.iter().rev() {
@@ -1332,7 +1432,18 @@ impl<'a> Interp<'a> {
 
     /// The handler an argument names, with its definition when the code shows it.
     pub fn handler_ref(&self, arg: &Arg) -> HandlerRef {
-        let value = arg.inner.as_ref().unwrap_or(&arg.value);
+        let mut value = arg.inner.as_ref().unwrap_or(&arg.value);
+        for _ in 0..8 {
+            match value {
+                Value::Function(FnValue {
+                    wraps: Some(inner), ..
+                }) => value = inner,
+                Value::External(e) if e.wraps.is_some() => {
+                    value = e.wraps.as_deref().unwrap_or(value)
+                }
+                _ => break,
+            }
+        }
         match value {
             Value::Function(f) => {
                 let facts = self.facts(f.func.file);
@@ -1495,6 +1606,16 @@ fn clone_env(env: &Env) -> Env {
     }
 }
 
+/// The function a call's arguments hand to it, for a call that returns a wrapper.
+fn wrapped_function(args: &[Arg]) -> Option<Value> {
+    args.iter()
+        .rev()
+        .find_map(|a| match a.inner.as_ref().unwrap_or(&a.value) {
+            v @ Value::Function(_) => Some(v.clone()),
+            _ => None,
+        })
+}
+
 /// Where an object literal taken from a table is written.
 fn literal_site(value: &Value) -> Option<Site> {
     match value {
@@ -1519,6 +1640,8 @@ fn external(module: &str, name: Option<&str>) -> Value {
         module: Rc::from(module),
         path: name.map(|n| vec![Rc::from(n)]).unwrap_or_default(),
         rate_limit: None,
+        label: None,
+        wraps: None,
     }))
 }
 
@@ -1575,6 +1698,36 @@ pub fn format_number(n: f64) -> String {
     }
 }
 
+impl Interp<'_> {
+    /// How to name a value that reached a call without its source text (array elements).
+    pub fn label_of(&self, value: &Value) -> String {
+        value_label(self, value)
+    }
+
+    /// Whether some file of the workspace imports a module whose name starts with `prefix`.
+    pub fn workspace_imports(&self, prefix: &str) -> bool {
+        self.files
+            .iter()
+            .any(|f| f.facts.imports.iter().any(|i| i.module.starts_with(prefix)))
+            || self.files.iter().any(|f| {
+                f.facts.bindings.iter().any(|b| match &b.init {
+                    BindingInit::Expr(Expr::Call(c)) => {
+                        matches!(c.args.first(), Some(Expr::Str(m, _)) if m.starts_with(prefix))
+                    }
+                    _ => false,
+                })
+            })
+    }
+
+    /// Whether `file` imports a module whose name starts with `prefix`.
+    pub fn file_imports(&self, file: FileId, prefix: &str) -> bool {
+        self.facts(file)
+            .imports
+            .iter()
+            .any(|i| i.module.starts_with(prefix))
+    }
+}
+
 /// How to name a value that reached a call without its source text (spread arrays).
 fn value_label(interp: &Interp<'_>, value: &Value) -> String {
     match value {
@@ -1589,13 +1742,15 @@ fn value_label(interp: &Interp<'_>, value: &Value) -> String {
                 .name
         }
         Value::Text(t) => format!("'{}'", t.text),
-        Value::External(e) => e
-            .path
-            .iter()
-            .filter(|p| p.as_ref() != "()")
-            .map(|p| p.as_ref())
-            .collect::<Vec<_>>()
-            .join("."),
+        Value::External(e) => match &e.label {
+            Some(label) => label.to_string(),
+            None => e
+                .path
+                .iter()
+                .map(|p| p.as_ref())
+                .collect::<Vec<_>>()
+                .join("."),
+        },
         Value::Unknown(t) => t.to_string(),
         _ => "<value>".to_string(),
     }

@@ -58,6 +58,8 @@ pub struct FnValue {
     pub this: Option<Rc<Value>>,
     /// The name of the object literal the function was taken from (`reviewController`).
     pub owner: Option<Rc<str>>,
+    /// For what a wrapper returned (`catchAsync(fn)`), the function it wraps.
+    pub wraps: Option<Rc<Value>>,
 }
 
 /// A value that comes from an npm package (`express.Router`, `rateLimit({...})`).
@@ -68,6 +70,10 @@ pub struct External {
     pub path: Vec<Rc<str>>,
     /// A rate limiter's visible limit, `100/15min`.
     pub rate_limit: Option<Rc<str>>,
+    /// The call as written, for a value produced by calling the package.
+    pub label: Option<Rc<str>>,
+    /// For what a wrapper from a package returned (`asyncHandler(fn)`), the function it wraps.
+    pub wraps: Option<Rc<Value>>,
 }
 
 #[derive(Clone, Debug)]

@@ -10,6 +10,8 @@ pub const CONFIG_FILE: &str = "backend-brain.toml";
 pub struct Config {
     pub index: IndexConfig,
     pub auth: AuthConfig,
+    pub diagnostics: DiagnosticsConfig,
+    pub docs: DocsConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -40,6 +42,56 @@ pub struct AuthConfig {
     pub middleware: Vec<String>,
 }
 
+/// How loudly a finding is reported; `off` silences it.
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Error,
+    Warning,
+    #[serde(alias = "info")]
+    Information,
+    Hint,
+    Off,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DiagnosticsConfig {
+    pub undocumented_route: Severity,
+    pub duplicate_route: Severity,
+    pub unhandled_event: Severity,
+    pub unemitted_event: Severity,
+    /// Globs (relative to the root) of files whose findings are not reported.
+    pub ignore: Vec<String>,
+}
+
+impl Default for DiagnosticsConfig {
+    fn default() -> Self {
+        DiagnosticsConfig {
+            undocumented_route: Severity::Warning,
+            duplicate_route: Severity::Warning,
+            unhandled_event: Severity::Information,
+            unemitted_event: Severity::Information,
+            ignore: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DocsConfig {
+    /// The Markdown file (relative to the root) whose route table documents routes.
+    pub table: String,
+}
+
+impl Default for DocsConfig {
+    fn default() -> Self {
+        DocsConfig {
+            table: "BACKEND_BRAIN.md".to_string(),
+        }
+    }
+}
+
 impl Config {
     /// Parses the config text; the error names the problem and its place.
     pub fn parse(text: &str) -> Result<Config, String> {
@@ -58,6 +110,21 @@ mod tests {
             .expect("valid");
         assert!(c.index.include_tests);
         assert_eq!(c.index.exclude, vec!["scripts/**"]);
+    }
+
+    #[test]
+    fn diagnostics_and_docs_sections() {
+        let c = Config::parse(
+            "[diagnostics]\nundocumented_route = 'off'\nunhandled_event = 'info'\nignore = ['src/legacy/**']\n[docs]\ntable = 'docs/API.md'\n",
+        )
+        .expect("valid");
+        assert_eq!(c.diagnostics.undocumented_route, Severity::Off);
+        assert_eq!(c.diagnostics.unhandled_event, Severity::Information);
+        assert_eq!(c.diagnostics.duplicate_route, Severity::Warning);
+        assert_eq!(c.diagnostics.ignore, vec!["src/legacy/**"]);
+        assert_eq!(c.docs.table, "docs/API.md");
+        let err = Config::parse("[diagnostics]\nduplicate_route = 'loud'\n").expect_err("bad");
+        assert!(err.contains("loud") || err.contains("variant"), "{err}");
     }
 
     #[test]

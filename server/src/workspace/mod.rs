@@ -11,7 +11,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 pub use config::{Config, CONFIG_FILE};
-pub use walk::{is_test_path, is_ts_config};
+pub use walk::{is_test_path, is_ts_config, walk, Found};
 
 use crate::facts::{self, FileFacts};
 use crate::inventory::{self, Inventory};
@@ -39,7 +39,8 @@ impl std::fmt::Display for Problem {
     }
 }
 
-#[derive(Debug)]
+/// Cheap to clone: facts are shared, so a snapshot can be resolved off the editor's thread.
+#[derive(Clone, Debug)]
 pub struct Workspace {
     root: PathBuf,
     config: Config,
