@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use crate::facts::Call;
 use crate::resolve::graph::{NodeKey, RouterId};
-use crate::resolve::value::{Env, Site, Text, Value};
+use crate::resolve::value::{ClassRef, Env, Site, Text, Value};
 use crate::resolve::Interp;
 
 /// A value a framework recognizes.
@@ -68,6 +68,9 @@ pub trait Framework: Sync {
     fn member(&self, _receiver: &Handle, _prop: &str) -> Option<Value> {
         None
     }
+    /// Called once for every class of the workspace, after every module's top level ran and
+    /// before uncalled functions run (decorated controllers and gateways register here).
+    fn class_declared(&self, _cx: &mut Interp<'_>, _class: ClassRef) {}
     /// A method called on something that could not be resolved, which may still clearly be a
     /// registration by its shape.
     fn call_unknown(

@@ -58,6 +58,7 @@ pub fn resolve(files: &[SourceFile<'_>], modules: &ModuleResolver) -> Resolution
     for file in 0..files.len() {
         interp.run_module(file as FileId);
     }
+    interp.run_class_hooks();
     interp.run_uncalled_functions();
     Resolution {
         graph: interp.graph,
@@ -81,6 +82,7 @@ pub struct Interp<'a> {
     return_cache: HashMap<(FnRef, u64), Value>,
     executed: HashSet<(FnRef, u64)>,
     invoked: HashSet<FnRef>,
+    framework_state: HashMap<std::any::TypeId, Box<dyn std::any::Any>>,
     seq: u64,
     steps: u64,
     depth: u32,
@@ -121,6 +123,7 @@ impl<'a> Interp<'a> {
             return_cache: HashMap::new(),
             executed: HashSet::new(),
             invoked: HashSet::new(),
+            framework_state: HashMap::new(),
             seq: 0,
             steps: 0,
             depth: 0,
@@ -141,7 +144,9 @@ impl<'a> Interp<'a> {
         self.seq
     }
 
-    fn module_env(&self, file: FileId) -> Rc<Env> {
+    /// The environment of `file`'s top level, for evaluating what is written there (decorator
+    /// arguments, class members).
+    pub fn module_env(&self, file: FileId) -> Rc<Env> {
         self.module_envs[file as usize].clone()
     }
 
@@ -175,6 +180,29 @@ impl<'a> Interp<'a> {
             }
         }
         self.eval(&call.expr, env);
+    }
+
+    fn run_class_hooks(&mut self) {
+        for file in 0..self.files.len() as FileId {
+            for id in 0..self.facts(file).classes.len() as ClassId {
+                for fw in FRAMEWORKS {
+                    fw.class_declared(self, ClassRef { file, id });
+                }
+            }
+        }
+    }
+
+    /// State a framework module keeps across one resolution (a NestJS global prefix, a Koa
+    /// router's own prefix), created empty on first use.
+    pub fn state<T: Default + 'static>(&mut self) -> &mut T {
+        let entry = self
+            .framework_state
+            .entry(std::any::TypeId::of::<T>())
+            .or_insert_with(|| Box::new(T::default()));
+        match entry.downcast_mut::<T>() {
+            Some(state) => state,
+            None => unreachable!("framework state is keyed by its own type"),
+        }
     }
 
     /// Functions that no resolved call reached (handlers, methods a framework calls, exported
