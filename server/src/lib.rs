@@ -7,6 +7,7 @@
 
 pub mod cli;
 pub mod facts;
+pub mod features;
 pub mod frameworks;
 pub mod inventory;
 pub mod resolve;

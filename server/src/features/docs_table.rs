@@ -1,0 +1,290 @@
+//! The route table of BACKEND_BRAIN.md: which routes it documents, and the edit that adds a row.
+//!
+//! A route table is any Markdown table whose header has `Method` and `Path` columns. Rows are
+//! matched on method and path; a path may be wrapped in backticks.
+
+use std::collections::HashSet;
+
+const HEADER: &str = "| Method | Path | Handler | Auth | Summary |";
+const RULE: &str = "| --- | --- | --- | --- | --- |";
+
+/// The routes (method, path) a route table documents.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DocsTable {
+    routes: HashSet<(String, String)>,
+}
+
+/// One Markdown table: the byte range of its lines and its columns, lower case.
+struct Table {
+    columns: Vec<String>,
+    /// The byte offset just past the last row's line ending (or the end of the text).
+    end: usize,
+    rows: Vec<Vec<String>>,
+}
+
+impl DocsTable {
+    pub fn parse(text: &str) -> DocsTable {
+        let mut routes = HashSet::new();
+        for table in route_tables(text) {
+            let (Some(m), Some(p)) = (column(&table, "method"), column(&table, "path")) else {
+                continue;
+            };
+            for row in &table.rows {
+                if let (Some(method), Some(path)) = (row.get(m), row.get(p)) {
+                    routes.insert((method.to_ascii_uppercase(), unquote(path)));
+                }
+            }
+        }
+        DocsTable { routes }
+    }
+
+    pub fn contains(&self, method: &str, path: &str) -> bool {
+        self.routes
+            .contains(&(method.to_ascii_uppercase(), path.to_string()))
+    }
+
+    pub fn len(&self) -> usize {
+        self.routes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.routes.is_empty()
+    }
+}
+
+/// What a new row says about a route.
+pub struct Row<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub handler: &'a str,
+    pub auth: &'a str,
+}
+
+/// The edit that adds `rows` to the document `text` (`None` when the file does not exist yet):
+/// `(offset, inserted text)`. Rows already present are skipped; `None` when nothing is left.
+pub fn add_rows(text: Option<&str>, rows: &[Row<'_>]) -> Option<(usize, String)> {
+    let present = text.map(DocsTable::parse).unwrap_or_default();
+    let mut seen = HashSet::new();
+    let rows: Vec<&Row<'_>> = rows
+        .iter()
+        .filter(|r| !present.contains(r.method, r.path))
+        .filter(|r| seen.insert((r.method, r.path)))
+        .collect();
+    if rows.is_empty() {
+        return None;
+    }
+    let newline = match text {
+        Some(t) if t.contains("\r\n") => "\r\n",
+        _ => "\n",
+    };
+    let Some(text) = text else {
+        let mut out = format!("# Backend{newline}{newline}## Routes{newline}{newline}");
+        out.push_str(&default_table(&rows, newline));
+        return Some((0, out));
+    };
+    let existing = route_tables(text)
+        .into_iter()
+        .rev()
+        .find(|t| column(t, "method").is_some() && column(t, "path").is_some());
+    match existing {
+        Some(table) => {
+            let mut out = String::new();
+            // The last row may end the file without a line ending.
+            if !text[..table.end].ends_with('\n') {
+                out.push_str(newline);
+            }
+            for row in rows {
+                out.push_str(&render_row(&table.columns, row));
+                out.push_str(newline);
+            }
+            Some((table.end, out))
+        }
+        None => {
+            let mut out = String::new();
+            if !text.is_empty() && !text.ends_with('\n') {
+                out.push_str(newline);
+            }
+            if !text.is_empty() {
+                out.push_str(newline);
+            }
+            out.push_str(&format!("## Routes{newline}{newline}"));
+            out.push_str(&default_table(&rows, newline));
+            Some((text.len(), out))
+        }
+    }
+}
+
+fn default_table(rows: &[&Row<'_>], newline: &str) -> String {
+    let columns: Vec<String> = ["method", "path", "handler", "auth", "summary"]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let mut out = format!("{HEADER}{newline}{RULE}{newline}");
+    for row in rows {
+        out.push_str(&render_row(&columns, row));
+        out.push_str(newline);
+    }
+    out
+}
+
+fn render_row(columns: &[String], row: &Row<'_>) -> String {
+    let cells: Vec<String> = columns
+        .iter()
+        .map(|c| match c.as_str() {
+            "method" => row.method.to_string(),
+            "path" => format!("`{}`", row.path.replace('|', "\\|")),
+            "handler" => row.handler.to_string(),
+            "auth" => row.auth.to_string(),
+            "summary" | "description" => "TODO".to_string(),
+            _ => String::new(),
+        })
+        .collect();
+    format!("| {} |", cells.join(" | "))
+}
+
+fn column(table: &Table, name: &str) -> Option<usize> {
+    table.columns.iter().position(|c| c == name)
+}
+
+fn unquote(cell: &str) -> String {
+    cell.trim()
+        .trim_matches('`')
+        .replace("\\|", "|")
+        .trim()
+        .to_string()
+}
+
+/// Splits a table line into trimmed cells, honouring `\|` escapes.
+fn cells(line: &str) -> Vec<String> {
+    let inner = line.trim().trim_start_matches('|');
+    let inner = inner.strip_suffix('|').unwrap_or(inner);
+    let mut out = vec![String::new()];
+    let mut chars = inner.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&'|') => {
+                chars.next();
+                if let Some(last) = out.last_mut() {
+                    last.push_str("\\|");
+                }
+            }
+            '|' => out.push(String::new()),
+            _ => {
+                if let Some(last) = out.last_mut() {
+                    last.push(c);
+                }
+            }
+        }
+    }
+    out.into_iter().map(|c| c.trim().to_string()).collect()
+}
+
+fn is_rule(line: &str) -> bool {
+    let t = line.trim();
+    t.contains('-') && t.chars().all(|c| matches!(c, '|' | '-' | ':' | ' '))
+}
+
+/// Every table of the document whose header has a `Method` and a `Path` column.
+fn route_tables(text: &str) -> Vec<Table> {
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        lines.push((offset, line));
+        offset += line.len();
+    }
+    let mut tables = Vec::new();
+    let mut i = 0;
+    while i + 1 < lines.len() {
+        let (_, header) = lines[i];
+        let (_, rule) = lines[i + 1];
+        if !(header.trim_start().starts_with('|') && is_rule(rule)) {
+            i += 1;
+            continue;
+        }
+        let columns: Vec<String> = cells(header)
+            .into_iter()
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        let (rule_start, rule_line) = lines[i + 1];
+        let mut end = rule_start + rule_line.len();
+        let mut rows = Vec::new();
+        let mut j = i + 2;
+        while j < lines.len() && lines[j].1.trim_start().starts_with('|') {
+            rows.push(cells(lines[j].1));
+            end = lines[j].0 + lines[j].1.len();
+            j += 1;
+        }
+        if columns.iter().any(|c| c == "method") && columns.iter().any(|c| c == "path") {
+            tables.push(Table { columns, end, rows });
+        }
+        i = j;
+    }
+    tables
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row<'a>(method: &'a str, path: &'a str) -> Row<'a> {
+        Row {
+            method,
+            path,
+            handler: "h",
+            auth: "",
+        }
+    }
+
+    fn apply(text: Option<&str>, rows: &[Row<'_>]) -> String {
+        let (at, insert) = add_rows(text, rows).expect("an edit");
+        let mut out = text.unwrap_or("").to_string();
+        out.insert_str(at, &insert);
+        out
+    }
+
+    #[test]
+    fn parses_rows_of_route_tables_only() {
+        let t = DocsTable::parse(
+            "# API\n\n| Name | Path |\n|--|--|\n| x | /not-a-route |\n\n| Method | Path | Summary |\n|:---|---|---|\n| get | `/a/:id` | Reads |\n| POST | /b | Writes |\n",
+        );
+        assert!(t.contains("GET", "/a/:id"));
+        assert!(t.contains("POST", "/b"));
+        assert!(!t.contains("GET", "/not-a-route"));
+        assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn creates_the_file_and_table() {
+        assert_eq!(
+            apply(None, &[row("GET", "/a")]),
+            "# Backend\n\n## Routes\n\n| Method | Path | Handler | Auth | Summary |\n| --- | --- | --- | --- | --- |\n| GET | `/a` | h |  | TODO |\n"
+        );
+    }
+
+    #[test]
+    fn appends_to_an_existing_table_with_its_columns() {
+        let text = "Intro\n\n| Path | Method |\n|---|---|\n| /a | GET |\n\nMore text.\n";
+        assert_eq!(
+            apply(Some(text), &[row("POST", "/b")]),
+            "Intro\n\n| Path | Method |\n|---|---|\n| /a | GET |\n| `/b` | POST |\n\nMore text.\n"
+        );
+    }
+
+    #[test]
+    fn adds_a_table_to_a_file_without_one() {
+        assert_eq!(
+            apply(Some("# Notes"), &[row("GET", "/a")]),
+            "# Notes\n\n## Routes\n\n| Method | Path | Handler | Auth | Summary |\n| --- | --- | --- | --- | --- |\n| GET | `/a` | h |  | TODO |\n"
+        );
+    }
+
+    #[test]
+    fn is_idempotent_and_keeps_crlf() {
+        let text = "| Method | Path |\r\n|---|---|\r\n| GET | /a |";
+        assert_eq!(add_rows(Some(text), &[row("GET", "/a")]), None);
+        assert_eq!(
+            apply(Some(text), &[row("GET", "/b"), row("GET", "/b")]),
+            "| Method | Path |\r\n|---|---|\r\n| GET | /a |\r\n| GET | `/b` |\r\n"
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! Symbols and lenses: routes and socket events as named places, listed per file, searched
+//! across the workspace, and summarized above each registration.
+
+use crate::inventory::{Route, SocketEvent};
+use crate::workspace::FileId;
+
+use super::{event_label, name_target, route_label, Analysis, Target};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SymbolKind {
+    Route,
+    Event,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Symbol {
+    /// `GET /orders/:id`, `emit bid:new`.
+    pub name: String,
+    pub kind: SymbolKind,
+    /// The handler's name, when there is one.
+    pub detail: Option<String>,
+    /// The whole registering call.
+    pub range: Target,
+    /// The method-name token.
+    pub selection: Target,
+}
+
+/// A summary line above a route, which opens the handler when clicked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Lens {
+    pub at: Target,
+    pub title: String,
+    pub handler: Option<Target>,
+}
+
+/// Workspace symbol search returns at most this many symbols; editors show few more anyway.
+const MAX_SYMBOLS: usize = 256;
+
+impl Analysis<'_> {
+    pub fn document_symbols(&self, file: FileId) -> Vec<Symbol> {
+        let mut out: Vec<Symbol> = self
+            .all_symbols()
+            .filter(|s| s.range.file == file)
+            .collect();
+        out.sort_by_key(|s| (s.range.start, s.name.clone()));
+        out
+    }
+
+    /// Symbols whose name or handler fuzzily matches `query` (its characters in order), best
+    /// matches first: a URL fragment typed as is lands on its route.
+    pub fn workspace_symbols(&self, query: &str) -> Vec<Symbol> {
+        let query = query.to_lowercase();
+        let mut scored: Vec<(i64, Symbol)> = self
+            .all_symbols()
+            .filter_map(|s| {
+                let on_name = fuzzy_score(&query, &s.name.to_lowercase());
+                let on_detail = s
+                    .detail
+                    .as_deref()
+                    .and_then(|d| fuzzy_score(&query, &d.to_lowercase()))
+                    .map(|score| score - 1);
+                let score = on_name.max(on_detail)?;
+                Some((score, s))
+            })
+            .collect();
+        scored.sort_by(|(a, sa), (b, sb)| b.cmp(a).then_with(|| sa.name.cmp(&sb.name)));
+        scored
+            .into_iter()
+            .take(MAX_SYMBOLS)
+            .map(|(_, s)| s)
+            .collect()
+    }
+
+    pub fn code_lenses(&self, file: FileId) -> Vec<Lens> {
+        let mut out: Vec<Lens> =
+            self.inventory
+                .routes
+                .iter()
+                .filter(|r| r.location.file == file)
+                .map(|r| {
+                    let auth = r.auth.as_deref().unwrap_or("no auth");
+                    let docs = if self.is_documented(r) {
+                        "documented"
+                    } else {
+                        "undocumented"
+                    };
+                    Lens {
+                        at: name_target(&r.location),
+                        title: format!("{} · {auth} · {docs}", route_label(r)),
+                        handler: r.handler.as_ref().and_then(|h| h.definition).map(
+                            |(file, span)| Target {
+                                file,
+                                start: span.start,
+                                end: span.end,
+                            },
+                        ),
+                    }
+                })
+                .collect();
+        out.sort_by_key(|l| (l.at, l.title.clone()));
+        out.dedup();
+        out
+    }
+
+    fn all_symbols(&self) -> impl Iterator<Item = Symbol> + '_ {
+        let routes = self.inventory.routes.iter().map(route_symbol);
+        let events = self.inventory.socket_events.iter().map(event_symbol);
+        routes.chain(events)
+    }
+}
+
+fn route_symbol(r: &Route) -> Symbol {
+    Symbol {
+        name: route_label(r),
+        kind: SymbolKind::Route,
+        detail: r.handler.as_ref().map(|h| h.name.clone()),
+        range: Target {
+            file: r.location.file,
+            start: r.location.call.start,
+            end: r.location.call.end,
+        },
+        selection: name_target(&r.location),
+    }
+}
+
+fn event_symbol(e: &SocketEvent) -> Symbol {
+    Symbol {
+        name: format!("{} {}", e.kind, event_label(e)),
+        kind: SymbolKind::Event,
+        detail: e.handler.as_ref().map(|h| h.name.clone()),
+        range: Target {
+            file: e.location.file,
+            start: e.location.call.start,
+            end: e.location.call.end,
+        },
+        selection: name_target(&e.location),
+    }
+}
+
+/// `None` when `query`'s characters do not all appear in `candidate` in order; otherwise higher
+/// for matches that are contiguous, early, and in shorter names.
+fn fuzzy_score(query: &str, candidate: &str) -> Option<i64> {
+    if query.is_empty() {
+        return Some(0);
+    }
+    if let Some(at) = candidate.find(query) {
+        return Some(1000 - at as i64 - candidate.len() as i64);
+    }
+    let mut score = 0i64;
+    let mut chars = candidate.char_indices();
+    let mut last: Option<usize> = None;
+    for q in query.chars() {
+        let (i, _) = chars.by_ref().find(|(_, c)| *c == q)?;
+        score += match last {
+            Some(l) if i == l + 1 => 10,
+            _ => 1,
+        };
+        last = Some(i + q.len_utf8() - 1);
+    }
+    Some(score - candidate.len() as i64)
+}

@@ -1,0 +1,491 @@
+//! Feature tests as specifications: a fixture (files under `//- /path` headers, the cursor at
+//! `$0`), and beside it the expected hover text, locations, diagnostics or edited text.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use crate::inventory::Inventory;
+use crate::workspace::{Config, Workspace};
+
+use super::{Analysis, DocsTable, Target};
+
+struct Fixture {
+    files: BTreeMap<String, String>,
+    cursor: Option<(String, u32)>,
+    inventory: Inventory,
+    table: DocsTable,
+    config: Config,
+}
+
+impl Fixture {
+    fn new(text: &str) -> Fixture {
+        Fixture::with_config(text, Config::default())
+    }
+
+    fn with_config(text: &str, config: Config) -> Fixture {
+        let mut files = BTreeMap::new();
+        let mut current: Option<(String, String)> = None;
+        for line in text.split_inclusive('\n') {
+            if let Some(path) = line.trim_start().strip_prefix("//- /") {
+                if let Some((p, t)) = current.take() {
+                    files.insert(p, t);
+                }
+                current = Some((path.trim().to_string(), String::new()));
+            } else if let Some((_, t)) = current.as_mut() {
+                t.push_str(line);
+            }
+        }
+        if let Some((p, t)) = current {
+            files.insert(p, t);
+        }
+        let mut cursor = None;
+        for (path, text) in files.iter_mut() {
+            if let Some(at) = text.find("$0") {
+                text.replace_range(at..at + 2, "");
+                cursor = Some((path.clone(), at as u32));
+            }
+        }
+        let mut ws = Workspace::new(PathBuf::from("/fixture"), config.clone());
+        for (path, text) in &files {
+            if ws.wants(path) {
+                ws.set_text(path, text).expect("fixture file parses");
+            }
+        }
+        let table = files
+            .get(&config.docs.table)
+            .map(|t| DocsTable::parse(t))
+            .unwrap_or_default();
+        Fixture {
+            inventory: ws.inventory(),
+            files,
+            cursor,
+            table,
+            config,
+        }
+    }
+
+    fn analysis(&self) -> Analysis<'_> {
+        Analysis::new(&self.inventory, &self.table, &self.config)
+    }
+
+    /// The cursor's file id, its text, and its offset.
+    fn cursor(&self) -> (u32, &str, u32) {
+        let (path, offset) = self.cursor.as_ref().expect("fixture has a $0 cursor");
+        let id = self
+            .analysis()
+            .file_id(path)
+            .expect("cursor file is indexed");
+        (id, &self.files[path], *offset)
+    }
+
+    /// `path:line:col text` for a target, lines and columns 1-based.
+    fn render(&self, t: &Target) -> String {
+        let path = &self.inventory.files[t.file as usize];
+        let text = &self.files[path];
+        let before = &text[..t.start as usize];
+        let line = before.matches('\n').count() + 1;
+        let col = t.start as usize - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+        format!(
+            "{path}:{line}:{col} {}",
+            &text[t.start as usize..t.end as usize]
+        )
+    }
+
+    fn render_all(&self, targets: &[Target]) -> String {
+        targets
+            .iter()
+            .map(|t| self.render(t))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+const ORDERS: &str = r#"
+//- /src/app.ts
+import express from 'express';
+import orders from './routes/orders';
+const app = express();
+app.use('/api/v1/orders', orders);
+//- /src/routes/orders.ts
+import { Router } from 'express';
+import { authenticate } from '../middleware/auth';
+import { getOrder, listOrders } from '../controllers/orders';
+const router = Router();
+
+/** Lists the caller's orders. */
+router.get('/', authenticate, listOrders);
+router.get('/:id', authenticate, getOrder);
+router.delete('/:id', getOrder);
+export default router;
+//- /src/middleware/auth.ts
+export function authenticate(req: any, res: any, next: any) { next(); }
+//- /src/controllers/orders.ts
+export async function listOrders(req: any, res: any) { res.json([]); }
+export async function getOrder(req: any, res: any) { res.json({}); }
+"#;
+
+/// Puts `$0` before the first occurrence of `needle` in `file`.
+fn at(fixture: &str, file: &str, needle: &str) -> String {
+    let header = format!("//- /{file}\n");
+    let start = fixture.find(&header).expect("file in fixture") + header.len();
+    let at = start + fixture[start..].find(needle).expect("needle in file");
+    format!("{}$0{}", &fixture[..at], &fixture[at..])
+}
+
+#[test]
+fn hover_on_the_path_string_shows_the_full_route() {
+    let f = Fixture::new(&at(ORDERS, "src/routes/orders.ts", "/:id', auth"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert_eq!(
+        card.markdown,
+        "**GET** `/api/v1/orders/:id`\n\n\
+         - Handler: `getOrder` at src/controllers/orders.ts:2\n\
+         - Middleware: `authenticate`\n\
+         - Auth: `authenticate`\n\
+         - Docs: undocumented\n"
+    );
+    assert_eq!(
+        &text[card.range.0 as usize..card.range.1 as usize],
+        "router.get('/:id'"
+    );
+}
+
+#[test]
+fn hover_shows_the_doc_and_nothing_inside_handler_arguments() {
+    let f = Fixture::new(&at(ORDERS, "src/routes/orders.ts", "get('/', "));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert!(card
+        .markdown
+        .ends_with("- Docs: documented\n\nLists the caller's orders.\n"));
+    let f = Fixture::new(&at(ORDERS, "src/routes/orders.ts", "listOrders);"));
+    let (file, text, offset) = f.cursor();
+    assert_eq!(f.analysis().hover(file, text, offset), None);
+}
+
+const CHAT: &str = r#"
+//- /src/server.ts
+import { Server } from 'socket.io';
+const io = new Server(3000);
+function onJoin(room: string) {}
+io.on('connection', (socket) => {
+  socket.on('room:join', onJoin);
+  socket.emit('room:joined', { room: 1 });
+});
+//- /web/client.ts
+import { io } from 'socket.io-client';
+const socket = io('http://localhost:3000');
+socket.emit('room:join', 'lobby');
+socket.on('room:joined', (data) => console.log(data));
+socket.on('room:left', () => {});
+"#;
+
+#[test]
+fn hover_on_an_event_lists_handlers_and_emitters() {
+    let f = Fixture::new(&at(CHAT, "web/client.ts", "'room:join'"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert_eq!(
+        card.markdown,
+        "**Socket.IO event** `room:join` (namespace `/`)\n\n\
+         Handlers:\n\
+         - src/server.ts:5 → `onJoin` at src/server.ts:3\n\n\
+         Emitters:\n\
+         - web/client.ts:3 (client)\n"
+    );
+}
+
+#[test]
+fn definition_from_route_to_handler_and_between_emit_and_on() {
+    let f = Fixture::new(&at(ORDERS, "src/routes/orders.ts", "delete"));
+    let (file, text, offset) = f.cursor();
+    assert_eq!(
+        f.render_all(&f.analysis().definition(file, text, offset)),
+        "src/controllers/orders.ts:2:23 getOrder"
+    );
+    let f = Fixture::new(&at(CHAT, "web/client.ts", "emit('room:join'"));
+    let (file, text, offset) = f.cursor();
+    assert_eq!(
+        f.render_all(&f.analysis().definition(file, text, offset)),
+        "src/server.ts:3:10 onJoin"
+    );
+    let f = Fixture::new(&at(CHAT, "web/client.ts", "'room:joined'"));
+    let (file, text, offset) = f.cursor();
+    assert_eq!(
+        f.render_all(&f.analysis().definition(file, text, offset)),
+        "src/server.ts:6:10 emit"
+    );
+}
+
+#[test]
+fn references_of_an_event_and_of_a_handler() {
+    let f = Fixture::new(&at(CHAT, "src/server.ts", "'room:join'"));
+    let (file, text, offset) = f.cursor();
+    assert_eq!(
+        f.render_all(&f.analysis().references(file, text, offset)),
+        "src/server.ts:5:10 on\nweb/client.ts:3:8 emit"
+    );
+    let f = Fixture::new(&at(ORDERS, "src/controllers/orders.ts", "etOrder"));
+    let (file, text, offset) = f.cursor();
+    assert_eq!(
+        f.render_all(&f.analysis().references(file, text, offset)),
+        "src/routes/orders.ts:8:8 get\nsrc/routes/orders.ts:9:8 delete"
+    );
+}
+
+/// Every finding as `path:line:col severity code: message`.
+fn diagnostics(f: &Fixture) -> String {
+    f.analysis()
+        .diagnostics()
+        .values()
+        .flatten()
+        .map(|d| {
+            format!(
+                "{} {:?} {}: {}",
+                f.render(&d.target),
+                d.severity,
+                d.code,
+                d.message
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn diagnostics_for_undocumented_routes_and_unmatched_events() {
+    let f = Fixture::new(ORDERS);
+    assert_eq!(
+        diagnostics(&f),
+        "src/routes/orders.ts:8:8 get Warning undocumented-route: GET /api/v1/orders/:id is undocumented: add a doc comment with a summary, or a row in BACKEND_BRAIN.md\n\
+         src/routes/orders.ts:9:8 delete Warning undocumented-route: DELETE /api/v1/orders/:id is undocumented: add a doc comment with a summary, or a row in BACKEND_BRAIN.md"
+    );
+    let f = Fixture::new(CHAT);
+    assert_eq!(
+        diagnostics(&f),
+        "web/client.ts:5:8 on Information unemitted-event: no server code emits `room:left` (event room:left)"
+    );
+}
+
+#[test]
+fn route_table_rows_and_todo_docs() {
+    let fixture = format!(
+        "{}\n//- /BACKEND_BRAIN.md\n| Method | Path |\n|---|---|\n| GET | `/api/v1/orders/:id` |\n",
+        ORDERS.replace("router.delete(", "/** TODO: summary. */\nrouter.delete(")
+    );
+    let f = Fixture::new(&fixture);
+    assert_eq!(
+        diagnostics(&f),
+        "src/routes/orders.ts:10:8 delete Warning undocumented-route: DELETE /api/v1/orders/:id has a doc comment without a summary: replace its first line (a TODO) with what the route does"
+    );
+}
+
+#[test]
+fn duplicates_and_severities_from_config() {
+    let fixture = r#"
+//- /src/app.ts
+import express from 'express';
+const app = express();
+/** Health. */
+app.get('/health', (req, res) => res.send('ok'));
+/** Health again. */
+app.get('/health', (req, res) => res.send('ok'));
+app.post('/legacy', (req, res) => res.send('ok'));
+"#;
+    let config =
+        Config::parse("[diagnostics]\nundocumented_route = 'error'\nduplicate_route = 'hint'\n")
+            .expect("valid");
+    let f = Fixture::with_config(fixture, config);
+    assert_eq!(
+        diagnostics(&f),
+        "src/app.ts:4:5 get Hint duplicate-route: GET /health is registered 2 times; only the first registration answers\n\
+         src/app.ts:6:5 get Hint duplicate-route: GET /health is registered 2 times; only the first registration answers\n\
+         src/app.ts:7:5 post Error undocumented-route: POST /legacy is undocumented: add a doc comment with a summary, or a row in BACKEND_BRAIN.md"
+    );
+    let config = Config::parse("[diagnostics]\nundocumented_route = 'off'\nignore = ['src/**']\n")
+        .expect("valid");
+    assert_eq!(diagnostics(&Fixture::with_config(fixture, config)), "");
+}
+
+/// Applies the edits to the fixture's files and returns every changed file as `//- /path` text.
+fn apply(f: &Fixture, edits: &[super::FileEdit]) -> String {
+    let mut out = String::new();
+    for edit in edits {
+        let mut text = if edit.create {
+            String::new()
+        } else {
+            f.files[&edit.path].clone()
+        };
+        let mut sorted = edit.edits.clone();
+        sorted.sort_by_key(|(start, _, _)| std::cmp::Reverse(*start));
+        for (start, end, new) in sorted {
+            text.replace_range(start as usize..end as usize, &new);
+        }
+        out.push_str(&format!("//- /{}\n{text}", edit.path));
+    }
+    out
+}
+
+#[test]
+fn jsdoc_stub_is_indented_and_idempotent() {
+    let fixture = r#"
+//- /src/app.ts
+import express from 'express';
+export function mount(app: express.Express) {
+    app.get('/users/:id', (req, res) => res.send('ok'));
+}
+"#;
+    let f = Fixture::new(&at(fixture, "src/app.ts", "get("));
+    let (file, text, offset) = f.cursor();
+    let actions = f.analysis().code_actions(file, text, offset, offset, None);
+    let titles: Vec<&str> = actions.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Add a JSDoc stub for GET /users/:id",
+            "Add GET /users/:id to BACKEND_BRAIN.md",
+            "Add JSDoc stubs for every undocumented route of this file"
+        ]
+    );
+    let stubbed = apply(&f, &actions[0].edits);
+    assert_eq!(
+        stubbed,
+        "//- /src/app.ts\nimport express from 'express';\nexport function mount(app: express.Express) {\n    /**\n     * TODO: summary.\n     *\n     * GET /users/:id\n     * Auth: none\n     */\n    app.get('/users/:id', (req, res) => res.send('ok'));\n}\n"
+    );
+    // Applied once, the stub is not offered again, and the route is still flagged (TODO summary).
+    let again = Fixture::new(&stubbed.replace("app.get(", "app.$0get("));
+    let (file, text, offset) = again.cursor();
+    let titles: Vec<String> = again
+        .analysis()
+        .code_actions(file, text, offset, offset, None)
+        .into_iter()
+        .map(|a| a.title)
+        .collect();
+    assert_eq!(titles, ["Add GET /users/:id to BACKEND_BRAIN.md"]);
+    assert!(diagnostics(&again).contains("has a doc comment without a summary"));
+}
+
+#[test]
+fn table_row_action_creates_the_file_and_documents_the_route() {
+    let f = Fixture::new(&at(ORDERS, "src/routes/orders.ts", "delete"));
+    let (file, text, offset) = f.cursor();
+    let actions = f.analysis().code_actions(file, text, offset, offset, None);
+    let row = actions
+        .iter()
+        .find(|a| a.title.starts_with("Add DELETE"))
+        .expect("a table action");
+    let created = apply(&f, &row.edits);
+    assert_eq!(
+        created,
+        "//- /BACKEND_BRAIN.md\n# Backend\n\n## Routes\n\n| Method | Path | Handler | Auth | Summary |\n| --- | --- | --- | --- | --- |\n| DELETE | `/api/v1/orders/:id` | getOrder |  | TODO |\n"
+    );
+    let f = Fixture::new(&format!("{ORDERS}{created}"));
+    assert!(!diagnostics(&f).contains("DELETE"));
+}
+
+#[test]
+fn source_action_documents_every_route_of_the_file_once() {
+    let f = Fixture::new(&at(ORDERS, "src/routes/orders.ts", "export default"));
+    let (file, text, offset) = f.cursor();
+    let actions = f.analysis().code_actions(file, text, offset, offset, None);
+    assert_eq!(actions.len(), 1);
+    let all = apply(&f, &actions[0].edits);
+    assert_eq!(all.matches("TODO: summary.").count(), 2);
+    let f = Fixture::new(&all.replace("TODO: summary.", "Reads or deletes one order."));
+    assert_eq!(diagnostics(&f), "");
+}
+
+#[test]
+fn lenses_and_symbols() {
+    let f = Fixture::new(ORDERS);
+    let file = f
+        .analysis()
+        .file_id("src/routes/orders.ts")
+        .expect("indexed");
+    let lenses: Vec<String> = f
+        .analysis()
+        .code_lenses(file)
+        .iter()
+        .map(|l| {
+            format!(
+                "{} -> {}",
+                l.title,
+                l.handler.map(|t| f.render(&t)).unwrap_or_default()
+            )
+        })
+        .collect();
+    assert_eq!(
+        lenses,
+        [
+            "GET /api/v1/orders · authenticate · documented -> src/controllers/orders.ts:1:23 listOrders",
+            "GET /api/v1/orders/:id · authenticate · undocumented -> src/controllers/orders.ts:2:23 getOrder",
+            "DELETE /api/v1/orders/:id · no auth · undocumented -> src/controllers/orders.ts:2:23 getOrder",
+        ]
+    );
+    let names: Vec<String> = f
+        .analysis()
+        .document_symbols(file)
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "GET /api/v1/orders",
+            "GET /api/v1/orders/:id",
+            "DELETE /api/v1/orders/:id"
+        ]
+    );
+    let found: Vec<String> = f
+        .analysis()
+        .workspace_symbols("orders/:id")
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(
+        found,
+        ["GET /api/v1/orders/:id", "DELETE /api/v1/orders/:id"]
+    );
+    let fuzzy: Vec<String> = f
+        .analysis()
+        .workspace_symbols("delord")
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(fuzzy, ["DELETE /api/v1/orders/:id"]);
+    let by_handler: Vec<String> = f
+        .analysis()
+        .workspace_symbols("listorders")
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
+    assert_eq!(by_handler, ["GET /api/v1/orders"]);
+}
+
+#[test]
+fn features_work_on_a_pattern_fixture() {
+    let root =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fixtures/patterns/socketio-basic");
+    let (ws, _) = Workspace::load(&root, Config::default()).expect("fixture exists");
+    let inventory = ws.inventory();
+    let table = DocsTable::default();
+    let config = Config::default();
+    let analysis = Analysis::new(&inventory, &table, &config);
+    let file = analysis.file_id("src/server.ts").expect("indexed");
+    let text = std::fs::read_to_string(root.join("src/server.ts")).expect("readable");
+    let offset = text.find("'chat:message'").expect("event in fixture") as u32 + 2;
+    let card = analysis.hover(file, &text, offset).expect("a hover");
+    assert!(
+        card.markdown.contains("`chat:message`"),
+        "{}",
+        card.markdown
+    );
+    assert!(
+        card.markdown.contains("payload `{ from, text, sentAt }`"),
+        "{}",
+        card.markdown
+    );
+    // Server code only: whether a client handles the events cannot be known.
+    assert!(analysis.diagnostics().is_empty());
+}
