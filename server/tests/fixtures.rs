@@ -3,16 +3,22 @@
 use std::path::{Path, PathBuf};
 
 use backend_brain::inventory::render_expected;
-use backend_brain::workspace::{Config, Workspace};
+use backend_brain::workspace::Workspace;
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures")
 }
 
+/// The fixture's own backend-brain.toml, which must be valid when present.
+fn config(dir: &Path) -> backend_brain::workspace::Config {
+    let (config, problem) = Workspace::read_config(dir);
+    assert!(problem.is_none(), "{}: {problem:?}", dir.display());
+    config
+}
+
 /// The rendered inventory of one fixture folder.
 fn actual(dir: &Path) -> String {
-    let (workspace, problems) =
-        Workspace::load(dir, Config::default()).expect("fixture folder exists");
+    let (workspace, problems) = Workspace::load(dir, config(dir)).expect("fixture folder exists");
     assert!(problems.is_empty(), "{}: {problems:?}", dir.display());
     render_expected(&workspace.inventory())
 }

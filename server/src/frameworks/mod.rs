@@ -2,6 +2,7 @@
 //! routes, mounts and events into the shared model. Adding a framework adds a module here and a
 //! line to [`FRAMEWORKS`]; nothing downstream changes.
 
+pub mod declared;
 mod express;
 mod socketio;
 

@@ -53,8 +53,18 @@ pub struct Resolution {
     pub docs: HashMap<(FileId, u32), String>,
 }
 
-pub fn resolve(files: &[SourceFile<'_>], modules: &ModuleResolver) -> Resolution {
-    let mut interp = Interp::new(files, modules);
+/// What the user declared about the code that the code itself does not show.
+#[derive(Debug, Default)]
+pub struct ResolveOptions {
+    pub route_wrappers: Vec<crate::workspace::config::RouteWrapper>,
+}
+
+pub fn resolve(
+    files: &[SourceFile<'_>],
+    modules: &ModuleResolver,
+    options: &ResolveOptions,
+) -> Resolution {
+    let mut interp = Interp::new(files, modules, options);
     for file in 0..files.len() {
         interp.run_module(file as FileId);
     }
@@ -70,6 +80,7 @@ pub fn resolve(files: &[SourceFile<'_>], modules: &ModuleResolver) -> Resolution
 pub struct Interp<'a> {
     files: &'a [SourceFile<'a>],
     modules: &'a ModuleResolver,
+    options: &'a ResolveOptions,
     pub graph: MountGraph,
     events: Vec<SocketEventReg>,
     docs: HashMap<(FileId, u32), String>,
@@ -90,7 +101,11 @@ pub struct Interp<'a> {
 }
 
 impl<'a> Interp<'a> {
-    fn new(files: &'a [SourceFile<'a>], modules: &'a ModuleResolver) -> Self {
+    fn new(
+        files: &'a [SourceFile<'a>],
+        modules: &'a ModuleResolver,
+        options: &'a ResolveOptions,
+    ) -> Self {
         let mut docs = HashMap::new();
         let calls_by_scope = files
             .iter()
@@ -112,6 +127,7 @@ impl<'a> Interp<'a> {
         Interp {
             files,
             modules,
+            options,
             graph: MountGraph::default(),
             events: Vec::new(),
             docs,
@@ -931,6 +947,18 @@ impl<'a> Interp<'a> {
             name: call.name_span,
         };
         if let Some(v) = self.object_builtin(call, env) {
+            return v;
+        }
+        let called_name = match &call.callee {
+            Expr::Ident(name, _) | Expr::Member(_, name, _) => Some(name.as_str()),
+            _ => None,
+        };
+        let options = self.options;
+        if let Some(wrapper) =
+            called_name.and_then(|n| options.route_wrappers.iter().find(|w| w.name == n))
+        {
+            let v = crate::frameworks::declared::register(self, wrapper, call, env, site);
+            self.run_inline_callbacks(call, env, site);
             return v;
         }
         let result = match &call.callee {

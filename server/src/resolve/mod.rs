@@ -7,4 +7,4 @@ pub mod modules;
 pub mod value;
 
 pub use describe::describe;
-pub use interp::{resolve, Interp, Resolution, SourceFile};
+pub use interp::{resolve, Interp, Resolution, ResolveOptions, SourceFile};

@@ -12,6 +12,8 @@ pub struct Config {
     pub auth: AuthConfig,
     pub diagnostics: DiagnosticsConfig,
     pub docs: DocsConfig,
+    /// Functions that register routes where the code does not show how (`[[route_wrappers]]`).
+    pub route_wrappers: Vec<RouteWrapper>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -92,6 +94,32 @@ impl Default for DocsConfig {
     }
 }
 
+/// A call `name(...)` or `receiver.name(...)` that registers a route. Positions count from 0.
+/// Either the arguments are positional (`method`/`method_arg`, `path_arg`, `handler_arg`), or one
+/// options object carries `method`, `path` (or `url`) and `handler` (`options_arg`).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RouteWrapper {
+    pub name: String,
+    /// A fixed HTTP method (`"GET"`), when the wrapper's name implies it.
+    #[serde(default)]
+    pub method: Option<String>,
+    #[serde(default)]
+    pub method_arg: Option<usize>,
+    /// Default: the first argument (after the method argument when that comes first).
+    #[serde(default)]
+    pub path_arg: Option<usize>,
+    /// Default: the last argument; the arguments between path and handler are middleware.
+    #[serde(default)]
+    pub handler_arg: Option<usize>,
+    #[serde(default)]
+    pub options_arg: Option<usize>,
+    /// The argument holding the router (`registerRoute(router, 'get', '/x', h)`); by default the
+    /// router is the receiver of the call.
+    #[serde(default)]
+    pub router_arg: Option<usize>,
+}
+
 impl Config {
     /// Parses the config text; the error names the problem and its place.
     pub fn parse(text: &str) -> Result<Config, String> {
@@ -125,6 +153,15 @@ mod tests {
         assert_eq!(c.docs.table, "docs/API.md");
         let err = Config::parse("[diagnostics]\nduplicate_route = 'loud'\n").expect_err("bad");
         assert!(err.contains("loud") || err.contains("variant"), "{err}");
+    }
+
+    #[test]
+    fn route_wrappers_are_declared_as_an_array_of_tables() {
+        let c =
+            Config::parse("[[route_wrappers]]\nname = 'addRoute'\nmethod_arg = 0\npath_arg = 1\n")
+                .expect("valid");
+        assert_eq!(c.route_wrappers[0].name, "addRoute");
+        assert_eq!(c.route_wrappers[0].method_arg, Some(0));
     }
 
     #[test]

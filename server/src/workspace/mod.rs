@@ -228,6 +228,9 @@ impl Workspace {
             &configs,
         );
         let extra_auth = self.config.auth.middleware.clone();
+        let options = resolve::ResolveOptions {
+            route_wrappers: self.config.route_wrappers.clone(),
+        };
         // Resolution recurses through user code; give it a deep stack of its own.
         std::thread::scope(|scope| {
             let handle = std::thread::Builder::new()
@@ -237,7 +240,7 @@ impl Workspace {
                         .iter()
                         .map(|(path, facts)| SourceFile { path, facts })
                         .collect();
-                    let resolution = resolve::resolve(&sources, &modules);
+                    let resolution = resolve::resolve(&sources, &modules, &options);
                     inventory::build(&resolution, &entries, &extra_auth)
                 });
             match handle {
