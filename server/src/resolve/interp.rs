@@ -1634,17 +1634,55 @@ impl<'a> Interp<'a> {
             .flat_map(|(_, labels)| labels.iter().cloned())
             .collect();
         if let Some(ty) = &func.params[index].ty {
-            let resolved = facts
-                .type_aliases
-                .iter()
-                .find(|(n, _)| n == ty.trim())
-                .map(|(_, t)| t.as_str())
-                .unwrap_or(ty);
-            out.extend(string_literal_union(resolved));
+            let resolved = self
+                .type_alias(env.file, ty.trim(), 0)
+                .unwrap_or_else(|| ty.clone());
+            out.extend(string_literal_union(&resolved));
         }
         out.sort();
         out.dedup();
         out
+    }
+}
+
+impl Interp<'_> {
+    /// The text of type alias `name` as seen from `file`: declared there, or imported (through
+    /// re-exports) from another workspace file.
+    fn type_alias(&self, file: FileId, name: &str, depth: u32) -> Option<String> {
+        if depth > 8 {
+            return None;
+        }
+        let facts = self.facts(file);
+        if let Some((_, text)) = facts.type_aliases.iter().find(|(n, _)| n == name) {
+            return Some(text.clone());
+        }
+        let path = self.path(file);
+        if let Some(import) = facts.imports.iter().find(|i| i.local == name) {
+            let target = self.modules.resolve(path, &import.module)?;
+            let imported = match &import.kind {
+                ImportKind::Named(n) => n.as_str(),
+                _ => return None,
+            };
+            return self.type_alias(target, imported, depth + 1);
+        }
+        // `export { X } from './m'` and `export * from './m'` in a barrel.
+        use crate::facts::ExportTarget;
+        for export in &facts.exports {
+            if let ExportTarget::ReExport {
+                module,
+                name: inner,
+            } = &export.target
+            {
+                if export.name == name || (export.name == "*" && inner == "*") {
+                    let target = self.modules.resolve(path, module)?;
+                    let wanted = if inner == "*" { name } else { inner.as_str() };
+                    if let Some(text) = self.type_alias(target, wanted, depth + 1) {
+                        return Some(text);
+                    }
+                }
+            }
+        }
+        None
     }
 }
 
