@@ -824,6 +824,7 @@ impl<'s> Extractor<'s> {
                         .map(|nn| name_text(self.src, nn))
                         .unwrap_or_default();
                     let is_static = has_child_kind(member, "static");
+                    let is_getter = has_child_kind(member, "get");
                     if name == "constructor" {
                         self.constructor_properties(f, id);
                     }
@@ -832,6 +833,7 @@ impl<'s> Extractor<'s> {
                         name,
                         function: f,
                         is_static,
+                        is_getter,
                         decorators: std::mem::take(&mut member_decorators),
                         span: span(member),
                     });

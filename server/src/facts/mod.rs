@@ -237,6 +237,8 @@ pub struct Method {
     pub name: String,
     pub function: FnId,
     pub is_static: bool,
+    /// `get name() { ... }`: reading the property calls it.
+    pub is_getter: bool,
     pub decorators: Vec<Decorator>,
     pub span: Span,
 }

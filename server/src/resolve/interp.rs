@@ -802,6 +802,32 @@ impl<'a> Interp<'a> {
                 return v;
             }
             if let Some(m) = decl.methods.iter().find(|m| m.name == prop && !m.is_static) {
+                if m.is_getter {
+                    let getter = FnValue {
+                        func: FnRef {
+                            file: class.file,
+                            id: m.function,
+                        },
+                        env: Some(self.module_env(class.file)),
+                        this: Some(this.clone()),
+                        owner: None,
+                        wraps: None,
+                    };
+                    let env = self.module_env(class.file);
+                    let site = Site {
+                        file: class.file,
+                        call: m.span,
+                        name: m.span,
+                    };
+                    return self.invoke(
+                        &env,
+                        &getter,
+                        Vec::new(),
+                        Some(this.clone()),
+                        site,
+                        class_ctx(instance.class),
+                    );
+                }
                 return Value::Function(FnValue {
                     func: FnRef {
                         file: class.file,
