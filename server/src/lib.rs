@@ -10,6 +10,7 @@ pub mod facts;
 pub mod features;
 pub mod frameworks;
 pub mod inventory;
+pub mod lsp;
 pub mod resolve;
 pub mod syntax;
 pub mod workspace;

@@ -37,6 +37,12 @@ pub enum Command {
         #[arg(long)]
         include_tests: bool,
     },
+    /// Serves the Language Server Protocol over stdin and stdout, for editors.
+    Lsp {
+        /// Accepted for clients that pass it (VS Code does); stdio is the only transport.
+        #[arg(long)]
+        stdio: bool,
+    },
 }
 
 /// Runs the command line; the exit code is 0 on success and 2 for usage or I/O errors.
@@ -58,6 +64,7 @@ pub fn run() -> ExitCode {
             json,
             include_tests,
         } => inventory(root, json, include_tests),
+        Command::Lsp { stdio: _ } => crate::lsp::run_stdio(),
     }
 }
 

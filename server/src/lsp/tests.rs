@@ -1,0 +1,326 @@
+//! Protocol tests over an in-process duplex stream: malformed requests, and a burst of random
+//! edits that must end in the inventory of a fresh index of the final text.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
+use tokio::sync::mpsc;
+use tower_lsp_server::ls_types::Uri;
+use tower_lsp_server::Server;
+
+use crate::workspace::{Config, Workspace};
+
+/// The editor's side of an in-process session.
+struct Session {
+    writer: tokio::io::WriteHalf<DuplexStream>,
+    incoming: mpsc::UnboundedReceiver<Value>,
+    next_id: i64,
+}
+
+impl Session {
+    fn start() -> Session {
+        let (client, server) = tokio::io::duplex(1 << 20);
+        let (server_read, server_write) = tokio::io::split(server);
+        let (service, socket) = super::service();
+        tokio::spawn(Server::new(server_read, server_write, socket).serve(service));
+        let (client_read, writer) = tokio::io::split(client);
+        let (tx, incoming) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(client_read);
+            loop {
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length: ") {
+                        length = n.parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).await.is_err() {
+                    return;
+                }
+                if let Ok(message) = serde_json::from_slice(&body) {
+                    if tx.send(message).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Session {
+            writer,
+            incoming,
+            next_id: 1,
+        }
+    }
+
+    async fn send(&mut self, message: Value) {
+        let body = message.to_string();
+        let framed = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        self.writer
+            .write_all(framed.as_bytes())
+            .await
+            .expect("server reads");
+    }
+
+    async fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
+            .await;
+    }
+
+    /// Sends a request and returns its response (`result` or `error`), answering the server's
+    /// own requests on the way.
+    async fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(20), self.incoming.recv())
+                .await
+                .expect("a reply in time")
+                .expect("the server is alive");
+            if message.get("method").is_some() {
+                if let Some(server_id) = message.get("id") {
+                    let reply = json!({"jsonrpc": "2.0", "id": server_id, "result": null});
+                    self.send(reply).await;
+                }
+                continue;
+            }
+            if message["id"] == json!(id) {
+                return message;
+            }
+        }
+    }
+
+    async fn initialize(&mut self, root: &Path) -> Value {
+        let uri = Uri::from_file_path(root).expect("absolute root");
+        let reply = self
+            .request(
+                "initialize",
+                json!({
+                    "capabilities": {"general": {"positionEncodings": ["utf-16"]}},
+                    "workspaceFolders": [{"uri": uri.as_str(), "name": "root"}],
+                }),
+            )
+            .await;
+        self.notify("initialized", json!({})).await;
+        reply
+    }
+}
+
+fn file_uri(root: &Path, rel: &str) -> String {
+    Uri::from_file_path(root.join(rel))
+        .expect("absolute path")
+        .as_str()
+        .to_string()
+}
+
+const ROUTES: &str = "import { Router } from 'express';\nconst router = Router();\nrouter.get('/a', (req, res) => res.send('a'));\nexport default router;\n";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn malformed_requests_get_errors_or_empty_results() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("src")).expect("src");
+    std::fs::write(dir.path().join("src/routes.ts"), ROUTES).expect("write");
+    let mut s = Session::start();
+    let early = s
+        .request("textDocument/hover", json!({"textDocument": {"uri": "file:///x.ts"}, "position": {"line": 0, "character": 0}}))
+        .await;
+    assert!(early.get("error").is_some(), "{early}");
+    let init = s.initialize(dir.path()).await;
+    assert_eq!(init["result"]["capabilities"]["positionEncoding"], "utf-16");
+
+    let unknown = s
+        .request("textDocument/hover", json!({"textDocument": {"uri": "file:///elsewhere/x.ts"}, "position": {"line": 0, "character": 0}}))
+        .await;
+    assert_eq!(unknown["result"], Value::Null, "{unknown}");
+    let uri = file_uri(dir.path(), "src/routes.ts");
+    s.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "typescript", "version": 1, "text": ROUTES}})).await;
+    let past_end = s
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 999, "character": 5}}),
+        )
+        .await;
+    assert_eq!(past_end["result"], Value::Null, "{past_end}");
+    let wrong = s
+        .request("textDocument/hover", json!({"textDocument": 5}))
+        .await;
+    assert_eq!(wrong["error"]["code"], -32602, "{wrong}");
+    let not_uri = s
+        .request(
+            "textDocument/codeAction",
+            json!({"textDocument": {"uri": "not a uri"}, "range": {}, "context": {}}),
+        )
+        .await;
+    assert!(not_uri.get("error").is_some(), "{not_uri}");
+    let bad_command = s
+        .request(
+            "workspace/executeCommand",
+            json!({"command": "nope", "arguments": []}),
+        )
+        .await;
+    assert!(bad_command.get("error").is_some(), "{bad_command}");
+    // An edit for a document that is not open, and a stale version, change nothing.
+    s.notify("textDocument/didChange", json!({"textDocument": {"uri": file_uri(dir.path(), "src/none.ts"), "version": 2}, "contentChanges": [{"text": "x"}]})).await;
+    s.notify(
+        "textDocument/didChange",
+        json!({"textDocument": {"uri": uri, "version": 1}, "contentChanges": [{"text": ""}]}),
+    )
+    .await;
+    let hover = s
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 2, "character": 9}}),
+        )
+        .await;
+    let text = hover["result"]["contents"]["value"].as_str().unwrap_or("");
+    assert!(text.starts_with("**GET** `/a`"), "{hover}");
+
+    assert_eq!(
+        s.request("shutdown", Value::Null).await["result"],
+        Value::Null
+    );
+    let after = s
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 2, "character": 9}}),
+        )
+        .await;
+    assert!(after.get("error").is_some(), "{after}");
+}
+
+/// A small deterministic generator (xorshift), so a failure can be replayed.
+struct Random(u64);
+
+impl Random {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+/// The LSP position (UTF-16 columns; `\r\n`, `\n` and `\r` end lines) of a byte offset,
+/// computed independently of the server's rope.
+fn lsp_position(text: &str, byte: usize) -> Value {
+    let (mut line, mut col) = (0u32, 0u32);
+    let mut chars = text[..byte].chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\r' | '\n' => {
+                line += 1;
+                col = 0;
+            }
+            _ => col += c.len_utf16() as u32,
+        }
+    }
+    // A `\r` just before the offset whose `\n` lies after it is not a line end yet.
+    json!({"line": line, "character": col})
+}
+
+fn char_boundary(text: &str, mut at: usize) -> usize {
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_thousand_random_edits_end_in_a_fresh_index_of_the_final_text() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("src")).expect("src");
+    let app = "import express from 'express';\nimport routes from './routes';\nconst app = express();\napp.use('/api', routes);\n";
+    std::fs::write(dir.path().join("src/app.ts"), app).expect("write");
+    std::fs::write(dir.path().join("src/routes.ts"), ROUTES).expect("write");
+    let mut s = Session::start();
+    s.initialize(dir.path()).await;
+    let root_uri = Uri::from_file_path(dir.path()).expect("absolute");
+    // Indexing runs in the background; wait until it has seen the mount in app.ts.
+    for _ in 0..200 {
+        let inventory = s
+            .request(super::INVENTORY_REQUEST, json!({"uri": root_uri.as_str()}))
+            .await;
+        if inventory["result"]["routes"][0]["path"] == "/api/a" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let uri = file_uri(dir.path(), "src/routes.ts");
+    s.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "typescript", "version": 1, "text": ROUTES}})).await;
+
+    let snippets = [
+        "router.post('/é/:id', (req, res) => res.send('😀'));\r\n",
+        "router.get('/b', auth, handler);\n",
+        "\r\n",
+        "'",
+        "/** Summary. */\n",
+        "x",
+        "é😀",
+        "socket.emit('ping', { a: 1 });\n",
+        "(",
+    ];
+    let mut text = ROUTES.to_string();
+    let mut random = Random(0x5eed_1234_abcd_0001);
+    for version in 2..1002 {
+        let start = char_boundary(&text, random.below(text.len() + 1));
+        // Deletions grow likelier as the text grows, so that it stays around two kilobytes.
+        let end = if random.below(4000) < text.len() {
+            char_boundary(&text, (start + random.below(40)).min(text.len()))
+        } else {
+            start
+        };
+        // Never split a `\r\n` pair: an edit between them would join lines in surprising ways
+        // for the test's own position arithmetic, not the server's.
+        let splits_crlf = |at: usize| {
+            let bytes = text.as_bytes();
+            at > 0 && at < bytes.len() && bytes[at - 1] == b'\r' && bytes[at] == b'\n'
+        };
+        if splits_crlf(start) || splits_crlf(end) {
+            continue;
+        }
+        let insert = if end > start && random.below(2) == 0 {
+            ""
+        } else {
+            snippets[random.below(snippets.len())]
+        };
+        let change = json!({
+            "range": {"start": lsp_position(&text, start), "end": lsp_position(&text, end)},
+            "text": insert,
+        });
+        text.replace_range(start..end, insert);
+        s.notify(
+            "textDocument/didChange",
+            json!({"textDocument": {"uri": uri, "version": version}, "contentChanges": [change]}),
+        )
+        .await;
+    }
+    let served = s
+        .request(super::INVENTORY_REQUEST, json!({"uri": root_uri.as_str()}))
+        .await;
+
+    let mut fresh = Workspace::new(dir.path().to_path_buf(), Config::default());
+    fresh.set_text("src/app.ts", app).expect("parses");
+    fresh.set_text("src/routes.ts", &text).expect("parses");
+    assert_eq!(
+        served["result"],
+        fresh.inventory().to_json(),
+        "final text:\n{text}"
+    );
+    assert!(text.len() > ROUTES.len(), "the edits did something");
+}
