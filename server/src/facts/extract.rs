@@ -21,7 +21,7 @@ pub fn extract(tree: &Tree, src: &str) -> FileFacts {
     let mut extractor = Extractor {
         src,
         facts: FileFacts {
-            has_syntax_errors: tree.root_node().has_error(),
+            syntax_error: first_error(tree.root_node()).map(span),
             ..FileFacts::default()
         },
         depth: 0,
@@ -1307,6 +1307,27 @@ fn destructure(pattern: &Pattern, source: Expr, out: &mut Vec<(String, Span, Exp
         Pattern::Rest(p) => destructure(p, Expr::Unknown(String::new(), Span::default()), out),
         Pattern::Default(p, _) => destructure(p, source, out),
         Pattern::Unknown => {}
+    }
+}
+
+/// The first node that is an error or a missing token, looking only where errors are.
+fn first_error(root: Node) -> Option<Node> {
+    if !root.has_error() {
+        return None;
+    }
+    let mut node = root;
+    'descend: loop {
+        if node.is_error() || node.is_missing() {
+            return Some(node);
+        }
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.has_error() {
+                node = child;
+                continue 'descend;
+            }
+        }
+        return Some(node);
     }
 }
 

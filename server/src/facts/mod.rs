@@ -310,8 +310,9 @@ pub struct FileFacts {
     pub loops: Vec<Loop>,
     /// `type Name = ...` declarations: the name and the type's text.
     pub type_aliases: Vec<(String, String)>,
-    /// The file could not be parsed cleanly; facts are what the error-tolerant tree still shows.
-    pub has_syntax_errors: bool,
+    /// Where the first syntax error is, when the file does not parse cleanly; the facts are then
+    /// what the error-tolerant tree still shows.
+    pub syntax_error: Option<Span>,
 }
 
 impl FileFacts {

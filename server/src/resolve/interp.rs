@@ -975,6 +975,17 @@ impl<'a> Interp<'a> {
         if let Some(v) = self.object_builtin(call, env) {
             return v;
         }
+        // `new Map([[k, v], ...])` and `new Set([...])` iterate like the literal array they wrap.
+        if let (true, Expr::Ident(name, _), Some(first)) = (is_new, &call.callee, call.args.first())
+        {
+            if (name == "Map" || name == "Set")
+                && self.facts(env.file).lookup(name, env.function).is_none()
+            {
+                if let v @ Value::Array(_) = self.eval(first, env) {
+                    return v;
+                }
+            }
+        }
         let called_name = match &call.callee {
             Expr::Ident(name, _) | Expr::Member(_, name, _) => Some(name.as_str()),
             _ => None,

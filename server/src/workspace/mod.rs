@@ -137,6 +137,16 @@ impl Workspace {
         for (rel, result) in results {
             match result {
                 Ok(facts) => {
+                    if let Some(at) = facts.syntax_error {
+                        problems.push(Problem {
+                            path: rel.clone(),
+                            message: format!(
+                                "syntax error at {}:{}; indexed as far as it could be read",
+                                at.line + 1,
+                                at.col + 1
+                            ),
+                        });
+                    }
                     ws.files.insert(rel, Arc::new(facts));
                 }
                 Err(message) => problems.push(Problem { path: rel, message }),
