@@ -72,7 +72,7 @@ pub fn build(
             namespace: e.namespace.clone(),
             file: paths[e.site.file as usize].clone(),
             line: e.site.name.line + 1,
-            handler: e.handler.as_ref().map(|h| handler(h, &paths, files)),
+            handler: e.handler.as_ref().map(|h| handler(h, &paths)),
             payload: e.payload.clone(),
             dynamic: e.name.is_none(),
             candidates: e.candidates.clone(),
@@ -121,8 +121,7 @@ pub fn build(
     }
 }
 
-fn handler(h: &HandlerRef, paths: &[String], files: &[(&str, &FileFacts)]) -> Handler {
-    let _ = files;
+fn handler(h: &HandlerRef, paths: &[String]) -> Handler {
     Handler {
         name: h.name.clone(),
         file: h.definition.map(|(f, _)| paths[f as usize].clone()),
@@ -149,16 +148,20 @@ fn flatten(
     for m in &graph.mounts {
         *incoming.entry(m.child).or_default() += 1;
     }
-    let mut out = Vec::new();
-    let mut reached = vec![false; graph.nodes.len()];
-    let roots: Vec<RouterId> = (0..graph.nodes.len() as RouterId)
-        .filter(|id| !incoming.contains_key(id))
-        .collect();
-    let start = Inherited {
+    let mut flattener = Flattener {
+        graph,
+        paths,
+        files,
+        resolution,
+        extra_auth,
+        reached: vec![false; graph.nodes.len()],
+        out: Vec::new(),
+    };
+    let from_root = Inherited {
         prefix: Text::literal(""),
         middleware: Vec::new(),
     };
-    for root in roots {
+    for root in (0..graph.nodes.len() as RouterId).filter(|id| !incoming.contains_key(id)) {
         // A router nothing visibly mounts sits under a prefix the code does not show.
         let start = match graph.nodes[root as usize].kind {
             RouterKind::Router | RouterKind::Param => Inherited {
@@ -168,115 +171,84 @@ fn flatten(
                 },
                 middleware: Vec::new(),
             },
-            RouterKind::App | RouterKind::Implicit => start.clone(),
+            RouterKind::App | RouterKind::Implicit => from_root.clone(),
         };
-        walk(
-            graph,
-            root,
-            &start,
-            &mut Vec::new(),
-            &mut reached,
-            &mut out,
-            paths,
-            files,
-            resolution,
-            extra_auth,
-        );
+        flattener.walk(root, &start, &mut Vec::new());
     }
     // Routers mounted only inside a cycle have no root: list them from themselves.
     for id in 0..graph.nodes.len() as RouterId {
-        if !reached[id as usize] {
-            walk(
-                graph,
-                id,
-                &start,
-                &mut Vec::new(),
-                &mut reached,
-                &mut out,
-                paths,
-                files,
-                resolution,
-                extra_auth,
-            );
+        if !flattener.reached[id as usize] {
+            flattener.walk(id, &from_root, &mut Vec::new());
         }
     }
-    out
+    flattener.out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn walk(
-    graph: &MountGraph,
-    node_id: RouterId,
-    inherited: &Inherited,
-    stack: &mut Vec<RouterId>,
-    reached: &mut [bool],
-    out: &mut Vec<Route>,
-    paths: &[String],
-    files: &[(&str, &FileFacts)],
-    resolution: &Resolution,
-    extra_auth: &[String],
-) {
-    if stack.contains(&node_id) || stack.len() > 64 {
-        return;
+/// Walks the mount graph from its roots, emitting each route once per path that reaches it.
+struct Flattener<'a> {
+    graph: &'a MountGraph,
+    paths: &'a [String],
+    files: &'a [(&'a str, &'a FileFacts)],
+    resolution: &'a Resolution,
+    extra_auth: &'a [String],
+    reached: Vec<bool>,
+    out: Vec<Route>,
+}
+
+impl Flattener<'_> {
+    fn walk(&mut self, node_id: RouterId, inherited: &Inherited, stack: &mut Vec<RouterId>) {
+        if stack.contains(&node_id) || stack.len() > 64 {
+            return;
+        }
+        self.reached[node_id as usize] = true;
+        stack.push(node_id);
+        let node = &self.graph.nodes[node_id as usize];
+        for route in &node.routes {
+            let mut middleware = inherited.middleware.clone();
+            middleware.extend(uses_before(&node.uses, route.seq, &route.path));
+            middleware.extend(route.middleware.iter().cloned());
+            let full = join_paths(&inherited.prefix, &route.path);
+            let handler = route.handler.as_ref().map(|h| handler(h, self.paths));
+            let doc = self
+                .resolution
+                .docs
+                .get(&(route.site.file, route.site.call.start))
+                .cloned()
+                .or_else(|| handler_doc(route.handler.as_ref(), self.files));
+            self.out.push(Route {
+                method: route.method.clone(),
+                path: full.text,
+                file: self.paths[route.site.file as usize].clone(),
+                line: route.site.name.line + 1,
+                handler,
+                auth: middleware
+                    .iter()
+                    .find(|m| is_auth(&m.name, self.extra_auth))
+                    .map(|m| m.name.clone()),
+                rate_limit: middleware.iter().find_map(|m| m.rate_limit.clone()),
+                middleware: middleware.into_iter().map(|m| m.name).collect(),
+                framework: node.framework.to_string(),
+                dynamic: full.dynamic,
+                location: Location {
+                    file: route.site.file,
+                    call: route.site.call,
+                    name: route.site.name,
+                },
+                doc,
+            });
+        }
+        for mount in self.graph.mounts.iter().filter(|m| m.parent == node_id) {
+            let mut middleware = inherited.middleware.clone();
+            middleware.extend(uses_before(&node.uses, mount.seq, &mount.prefix));
+            middleware.extend(mount.middleware.iter().cloned());
+            let next = Inherited {
+                prefix: join_paths(&inherited.prefix, &mount.prefix),
+                middleware,
+            };
+            self.walk(mount.child, &next, stack);
+        }
+        stack.pop();
     }
-    reached[node_id as usize] = true;
-    stack.push(node_id);
-    let node = &graph.nodes[node_id as usize];
-    for route in &node.routes {
-        let mut middleware = inherited.middleware.clone();
-        middleware.extend(uses_before(&node.uses, route.seq, &route.path));
-        middleware.extend(route.middleware.iter().cloned());
-        let full = join_paths(&inherited.prefix, &route.path);
-        let handler = route.handler.as_ref().map(|h| handler(h, paths, files));
-        let doc = resolution
-            .docs
-            .get(&(route.site.file, route.site.call.start))
-            .cloned()
-            .or_else(|| handler_doc(route.handler.as_ref(), files));
-        out.push(Route {
-            method: route.method.clone(),
-            path: full.text,
-            file: paths[route.site.file as usize].clone(),
-            line: route.site.name.line + 1,
-            handler,
-            auth: middleware
-                .iter()
-                .find(|m| is_auth(&m.name, extra_auth))
-                .map(|m| m.name.clone()),
-            rate_limit: middleware.iter().find_map(|m| m.rate_limit.clone()),
-            middleware: middleware.into_iter().map(|m| m.name).collect(),
-            framework: node.framework.to_string(),
-            dynamic: full.dynamic,
-            location: Location {
-                file: route.site.file,
-                call: route.site.call,
-                name: route.site.name,
-            },
-            doc,
-        });
-    }
-    for mount in graph.mounts.iter().filter(|m| m.parent == node_id) {
-        let mut middleware = inherited.middleware.clone();
-        middleware.extend(uses_before(&node.uses, mount.seq, &mount.prefix));
-        middleware.extend(mount.middleware.iter().cloned());
-        let next = Inherited {
-            prefix: join_paths(&inherited.prefix, &mount.prefix),
-            middleware,
-        };
-        walk(
-            graph,
-            mount.child,
-            &next,
-            stack,
-            reached,
-            out,
-            paths,
-            files,
-            resolution,
-            extra_auth,
-        );
-    }
-    stack.pop();
 }
 
 /// Middleware a router applied before `seq`, to paths under `path`.

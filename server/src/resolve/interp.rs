@@ -385,16 +385,13 @@ impl<'a> Interp<'a> {
                 Value::Array(Rc::new(out))
             }
             Expr::Spread(inner) => self.eval(inner, env),
-            Expr::Function(id) => Value::Function(FnValue {
-                func: FnRef {
+            Expr::Function(id) => Value::Function(FnValue::new(
+                FnRef {
                     file: env.file,
                     id: *id,
                 },
-                env: Some(env.clone()),
-                this: None,
-                owner: None,
-                wraps: None,
-            }),
+                Some(env.clone()),
+            )),
             Expr::Class(id) => Value::Class(ClassRef {
                 file: env.file,
                 id: *id,
@@ -439,13 +436,10 @@ impl<'a> Interp<'a> {
             .insert(key, Value::unknown(&binding.name));
         let value = match &binding.init {
             BindingInit::Expr(e) => self.eval(e, &scope_env),
-            BindingInit::Function(id) => Value::Function(FnValue {
-                func: FnRef { file, id: *id },
-                env: Some(scope_env.clone()),
-                this: None,
-                owner: None,
-                wraps: None,
-            }),
+            BindingInit::Function(id) => Value::Function(FnValue::new(
+                FnRef { file, id: *id },
+                Some(scope_env.clone()),
+            )),
             BindingInit::Class(id) => Value::Class(ClassRef { file, id: *id }),
             BindingInit::Enum(members) => {
                 let mut props = Vec::new();
@@ -891,16 +885,13 @@ impl<'a> Interp<'a> {
             let facts = self.facts(c.file);
             let decl = &facts.classes[c.id as usize];
             if let Some(m) = decl.methods.iter().find(|m| m.name == prop && m.is_static) {
-                return Value::Function(FnValue {
-                    func: FnRef {
+                return Value::Function(FnValue::new(
+                    FnRef {
                         file: c.file,
                         id: m.function,
                     },
-                    env: Some(self.module_env(c.file)),
-                    this: None,
-                    owner: None,
-                    wraps: None,
-                });
+                    Some(self.module_env(c.file)),
+                ));
             }
             if let Some(field) = decl.fields.iter().find(|f| f.name == prop && f.is_static) {
                 if let Some(init) = &field.init {
@@ -1061,16 +1052,13 @@ impl<'a> Interp<'a> {
     fn run_inline_callbacks(&mut self, call: &Call, env: &Rc<Env>, site: Site) {
         for arg in &call.args {
             if let Expr::Function(id) = arg {
-                let f = FnValue {
-                    func: FnRef {
+                let f = FnValue::new(
+                    FnRef {
                         file: env.file,
                         id: *id,
                     },
-                    env: Some(env.clone()),
-                    this: None,
-                    owner: None,
-                    wraps: None,
-                };
+                    Some(env.clone()),
+                );
                 self.invoke(env, &f, Vec::new(), None, site, 0);
             }
         }

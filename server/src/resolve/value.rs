@@ -62,6 +62,19 @@ pub struct FnValue {
     pub wraps: Option<Rc<Value>>,
 }
 
+impl FnValue {
+    /// A plain function value: no bound `this`, not taken from an object, wrapping nothing.
+    pub fn new(func: FnRef, env: Option<Rc<Env>>) -> FnValue {
+        FnValue {
+            func,
+            env,
+            this: None,
+            owner: None,
+            wraps: None,
+        }
+    }
+}
+
 /// A value that comes from an npm package (`express.Router`, `rateLimit({...})`).
 #[derive(Clone, Debug)]
 pub struct External {
