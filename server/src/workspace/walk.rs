@@ -100,6 +100,11 @@ pub fn is_ts_config(name: &str) -> bool {
     (name.starts_with("tsconfig") || name.starts_with("jsconfig")) && name.ends_with(".json")
 }
 
+/// Minified bundles (`vendor.min.js`, `app.bundle.js`) are build output, never source.
+pub fn is_bundle(name: &str) -> bool {
+    name.contains(".min.") || name.contains(".bundle.")
+}
+
 /// `x.test.ts`, `x.spec.ts`, `x.e2e-spec.ts`, `x.e2e.ts`.
 pub fn is_test_file(name: &str) -> bool {
     let mut parts = name.split('.').skip(1);
@@ -142,5 +147,12 @@ mod tests {
         assert!(is_test_path("test/app.e2e-spec.ts"));
         assert!(!is_test_path("src/routes/tests-results.ts"));
         assert!(!is_test_path("src/latest.ts"));
+    }
+
+    #[test]
+    fn bundles_are_recognized_by_name() {
+        assert!(is_bundle("vendor.min.js"));
+        assert!(is_bundle("main.bundle.js"));
+        assert!(!is_bundle("admin.ts"));
     }
 }
