@@ -292,7 +292,7 @@ fn event_name(arg: &Arg) -> Option<String> {
 
 #[allow(clippy::too_many_arguments)]
 fn make_event(
-    cx: &Interp<'_>,
+    cx: &mut Interp<'_>,
     kind: EventKind,
     name_arg: &Arg,
     name_expr: &crate::facts::Expr,

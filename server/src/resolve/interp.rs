@@ -904,7 +904,8 @@ impl<'a> Interp<'a> {
     }
 
     /// The value of something declared only by its type (`router: Router`), when a framework
-    /// knows that type.
+    /// knows that type. Type aliases (`type IOServer = Server<...>`) are followed, in this file
+    /// or imported from another.
     fn typed_value(
         &mut self,
         file: FileId,
@@ -912,38 +913,59 @@ impl<'a> Interp<'a> {
         key: NodeKey,
         span: crate::facts::Span,
     ) -> Value {
+        self.typed_value_at_depth(file, ty, key, span, 0)
+    }
+
+    fn typed_value_at_depth(
+        &mut self,
+        file: FileId,
+        ty: &str,
+        key: NodeKey,
+        span: crate::facts::Span,
+        depth: u32,
+    ) -> Value {
         let head = ty.split(['<', '[', ' ', '|']).next().unwrap_or("").trim();
         let mut segments = head.split('.');
         let Some(first) = segments.next().filter(|s| !s.is_empty()) else {
             return Value::unknown(ty);
         };
+        if depth > 4 {
+            return Value::unknown(ty);
+        }
         let facts = self.facts(file);
-        let Some(Declared::Import(import)) = facts.lookup(first, None) else {
-            return Value::unknown(ty);
-        };
-        if self
-            .modules
-            .resolve(self.path(file), &import.module)
-            .is_some()
-        {
-            return Value::unknown(ty);
-        }
-        let mut path: Vec<Rc<str>> = match &import.kind {
-            ImportKind::Named(n) => vec![Rc::from(n.as_str())],
-            _ => Vec::new(),
-        };
-        path.extend(segments.map(Rc::from));
-        let site = Site {
-            file,
-            call: span,
-            name: span,
-        };
-        for fw in FRAMEWORKS {
-            if let Some(v) = fw.typed(self, &import.module, &path, key, site) {
-                return v;
+        let (alias_file, alias_name) = match facts.lookup(first, None) {
+            Some(Declared::Import(import)) => {
+                match self.modules.resolve(self.path(file), &import.module) {
+                    None => {
+                        let mut path: Vec<Rc<str>> = match &import.kind {
+                            ImportKind::Named(n) => vec![Rc::from(n.as_str())],
+                            _ => Vec::new(),
+                        };
+                        path.extend(segments.map(Rc::from));
+                        let site = Site {
+                            file,
+                            call: span,
+                            name: span,
+                        };
+                        for fw in FRAMEWORKS {
+                            if let Some(v) = fw.typed(self, &import.module, &path, key, site) {
+                                return v;
+                            }
+                        }
+                        return Value::unknown(ty);
+                    }
+                    Some(target) => match &import.kind {
+                        ImportKind::Named(name) => (target, name.clone()),
+                        _ => return Value::unknown(ty),
+                    },
+                }
             }
+            _ => (file, first.to_string()),
+        };
+        match self.type_alias(alias_file, &alias_name, 0) {
+            Some(aliased) => self.typed_value_at_depth(alias_file, &aliased, key, span, depth + 1),
+            None => Value::unknown(ty),
         }
-        Value::unknown(ty)
     }
 
     // ----- calls ------------------------------------------------------------------------------
@@ -1617,7 +1639,7 @@ impl<'a> Interp<'a> {
     }
 
     /// Names a computed event name can take, from `switch` labels on the parameter it comes from.
-    pub fn candidates(&self, expr: &Expr, env: &Rc<Env>) -> Vec<String> {
+    pub fn candidates(&mut self, expr: &Expr, env: &Rc<Env>) -> Vec<String> {
         if let Expr::Template(parts, _) = expr {
             // `order:${status}` takes each name `status` can take.
             let subs: Vec<&Expr> = parts
@@ -1663,6 +1685,16 @@ impl<'a> Interp<'a> {
                 .type_alias(env.file, ty.trim(), 0)
                 .unwrap_or_else(|| ty.clone());
             out.extend(string_literal_union(&resolved));
+            // A parameter typed by an enum takes the enum's string values.
+            if is_identifier(ty.trim()) {
+                let module = self.module_env(env.file);
+                if let Value::Object(members) = self.lookup(ty.trim(), &module) {
+                    out.extend(members.props.iter().filter_map(|(_, v)| match v {
+                        Value::Text(t) if !t.dynamic => Some(t.text.clone()),
+                        _ => None,
+                    }));
+                }
+            }
         }
         out.sort();
         out.dedup();
@@ -1880,6 +1912,12 @@ fn looks_like_rate_limiter(callee: &str) -> bool {
     ["ratelimit", "rate_limit", "limiter", "throttle", "slowdown"]
         .iter()
         .any(|k| lower.contains(k))
+}
+
+fn is_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '$')
 }
 
 /// `'a' | 'b'` as a type gives `a` and `b`.

@@ -86,6 +86,7 @@ pub fn walk(root: &Path, config: &IndexConfig) -> Found {
         if is_ts_config(&name) {
             found.configs.push(rel);
         } else if Grammar::for_path(entry.path()).is_some()
+            && !is_bundle(&name)
             && (include_tests || !is_test_file(&name))
         {
             found.sources.push(rel);
