@@ -94,7 +94,7 @@ impl Framework for Express {
         match receiver {
             Handle::Router(router) if cx.graph.nodes.get(*router as usize)?.framework == NAME => {
                 let router = *router;
-                if HTTP_METHODS.contains(&method) {
+                if HTTP_METHODS.contains(&method) || method.starts_with("${") {
                     // `app.get('env')` reads a setting.
                     if call.args.len() < 2 {
                         return Some(Value::unknown(method));
@@ -258,7 +258,11 @@ fn register(
     for p in path_texts(path) {
         cx.add_route(
             router,
-            &method.to_ascii_uppercase(),
+            &if method.starts_with("${") {
+                method.to_string()
+            } else {
+                method.to_ascii_uppercase()
+            },
             p,
             registration,
             handler,

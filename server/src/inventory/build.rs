@@ -228,7 +228,7 @@ impl Flattener<'_> {
                 rate_limit: middleware.iter().find_map(|m| m.rate_limit.clone()),
                 middleware: middleware.into_iter().map(|m| m.name).collect(),
                 framework: node.framework.to_string(),
-                dynamic: full.dynamic,
+                dynamic: full.dynamic || route.method.starts_with("${"),
                 location: Location {
                     file: route.site.file,
                     call: route.site.call,

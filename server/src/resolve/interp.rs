@@ -1026,6 +1026,12 @@ impl<'a> Interp<'a> {
                     Value::Text(t) if !t.dynamic => {
                         self.call_method(receiver, &t.text, call, env, site, is_new)
                     }
+                    // `router[method](...)` with a method the code does not show: frameworks
+                    // register it with the method written `${source}`.
+                    _ if matches!(receiver, Value::Handle(_)) => {
+                        let method = format!("${{{}}}", describe(index));
+                        self.call_method(receiver, &method, call, env, site, is_new)
+                    }
                     _ => Value::unknown(&describe(&call.callee)),
                 }
             }
