@@ -189,15 +189,22 @@ fn unreadable_files_are_named_and_the_rest_is_inventoried() {
         "src/logo.ts",
         b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00",
     );
-    // A minified bundle over the default 1 MiB limit.
-    let mut bundle =
-        b"var a=require('express')();a.get('/from-bundle',function(q,s){s.end()});".to_vec();
-    bundle.extend(std::iter::repeat_n(b';', 1024 * 1024 + 1));
-    write(root, "src/vendor.bundle.js", &bundle);
+    // Generated code over the default 1 MiB limit.
+    let mut generated =
+        b"var a=require('express')();a.get('/from-generated',function(q,s){s.end()});".to_vec();
+    generated.extend(std::iter::repeat_n(b';', 1024 * 1024 + 1));
+    write(root, "src/generated.js", &generated);
+    // A bundle, by its name, is build output: skipped without a word, whatever its size.
+    write(
+        root,
+        "public/vendor.bundle.js",
+        b"var a=require('express')();a.get('/from-bundle',function(q,s){s.end()});",
+    );
 
     let out = run(&["inventory", &root.to_string_lossy(), "--json"]);
     assert_eq!(out.code, Some(0), "{out:?}");
-    for name in ["src/latin1.ts", "src/logo.ts", "src/vendor.bundle.js"] {
+    assert!(!out.stderr.contains("vendor.bundle.js"), "{}", out.stderr);
+    for name in ["src/latin1.ts", "src/logo.ts", "src/generated.js"] {
         assert!(
             out.stderr.lines().any(|l| l.contains(name)),
             "{name} is named on stderr:\n{}",
