@@ -75,7 +75,7 @@ impl Session {
     fn next(&mut self) -> Value {
         let message = self
             .incoming
-            .recv_timeout(Duration::from_secs(30))
+            .recv_timeout(Duration::from_secs(120))
             .expect("a message from the server in time");
         // Answer the server's own requests (progress tokens, registrations).
         if let (Some(id), Some(_)) = (message.get("id"), message.get("method")) {

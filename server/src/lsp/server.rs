@@ -789,10 +789,9 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
-        let mut touched = HashSet::new();
-        let mut reconfigured = HashSet::new();
-        {
-            let mut state = self.shared.lock();
+        let applied = self.shared.mutate(|state| {
+            let mut touched = HashSet::new();
+            let mut reconfigured = HashSet::new();
             for change in params.changes {
                 let Some((project, rel)) = state.locate(&change.uri) else {
                     continue;
@@ -804,7 +803,17 @@ impl LanguageServer for Backend {
                 }
                 touched.insert(project);
             }
-        }
+            (touched, reconfigured)
+        });
+        let (touched, reconfigured) = match applied {
+            Ok(sets) => sets,
+            Err(panic) => {
+                self.shared
+                    .report_failure("reading changed files", &panic)
+                    .await;
+                return;
+            }
+        };
         for project in reconfigured {
             self.reconfigure(project).await;
         }

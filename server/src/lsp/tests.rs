@@ -84,7 +84,8 @@ impl Session {
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
             .await;
         loop {
-            let message = tokio::time::timeout(Duration::from_secs(20), self.incoming.recv())
+            // Generous: a loaded CI machine runs 1,000 debug-build reparses slowly.
+            let message = tokio::time::timeout(Duration::from_secs(180), self.incoming.recv())
                 .await
                 .expect("a reply in time")
                 .expect("the server is alive");
