@@ -56,16 +56,18 @@ impl<'s> Extractor<'s> {
         self.src.get(n.byte_range()).unwrap_or("")
     }
 
+    /// The node's source on one line (runs of white space folded), shortened.
     fn short_text(&self, n: Node) -> String {
         let text = self.text(n);
-        if text.len() <= UNKNOWN_TEXT_LIMIT {
-            return text.to_string();
+        let head = match text.char_indices().nth(UNKNOWN_TEXT_LIMIT * 2) {
+            Some((i, _)) => &text[..i],
+            None => text,
+        };
+        let folded = head.split_whitespace().collect::<Vec<_>>().join(" ");
+        match folded.char_indices().nth(UNKNOWN_TEXT_LIMIT) {
+            Some((i, _)) => format!("{}…", &folded[..i]),
+            None => folded,
         }
-        let mut end = UNKNOWN_TEXT_LIMIT;
-        while !text.is_char_boundary(end) {
-            end -= 1;
-        }
-        format!("{}…", &text[..end])
     }
 
     fn children(&mut self, n: Node, scope: Scope) {
