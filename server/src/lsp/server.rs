@@ -320,7 +320,7 @@ impl Shared {
             if let Some(p) = state.projects.get_mut(project) {
                 for rel in &found.configs {
                     if let Ok(text) = std::fs::read_to_string(root.join(rel)) {
-                        let _ = p.workspace.set_tsconfig(rel, &text);
+                        let _ = p.workspace.set_resolution_config(rel, &text);
                     }
                 }
                 p.generation += 1;

@@ -266,11 +266,11 @@ impl State {
         let path = p.root.join(rel);
         if rel == p.workspace.config().docs.table {
             p.table_text = std::fs::read_to_string(&path).ok();
-        } else if crate::workspace::is_ts_config(file_name(rel)) {
+        } else if crate::workspace::is_resolution_config(file_name(rel)) {
             match std::fs::read_to_string(&path) {
                 Ok(text) => {
                     // A broken tsconfig keeps its last good reading.
-                    let _ = p.workspace.set_tsconfig(rel, &text);
+                    let _ = p.workspace.set_resolution_config(rel, &text);
                 }
                 Err(_) => p.workspace.remove(rel),
             }

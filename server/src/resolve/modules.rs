@@ -79,16 +79,104 @@ impl TsConfig {
     }
 }
 
+/// A package of the workspace (a monorepo member), imported by its name from the others.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Package {
+    pub name: String,
+    /// The folder holding package.json, root-relative.
+    pub dir: String,
+    /// Where the package's entry point may be, root-relative and without extension where the
+    /// manifest names built output (`dist/index.js` is looked for as `src/index.ts` too).
+    pub entries: Vec<String>,
+}
+
+impl Package {
+    /// Reads a package.json. A manifest without a name is no importable package: `Ok(None)`.
+    pub fn parse(path: &str, text: &str) -> Result<Option<Package>, String> {
+        let json: Json = serde_json::from_str(text).map_err(|e| format!("{path}: {e}"))?;
+        let Some(name) = json.get("name").and_then(Json::as_str) else {
+            return Ok(None);
+        };
+        let dir = parent_dir(path).to_string();
+        let mut declared: Vec<&str> = ["source", "types", "typings", "main", "module"]
+            .iter()
+            .filter_map(|k| json.get(*k).and_then(Json::as_str))
+            .collect();
+        match json.get("exports") {
+            Some(Json::String(s)) => declared.push(s),
+            Some(Json::Object(map)) => {
+                let root = map.get(".").unwrap_or(&Json::Null);
+                let conditions = if root.is_null() {
+                    &json["exports"]
+                } else {
+                    root
+                };
+                match conditions {
+                    Json::String(s) => declared.push(s),
+                    Json::Object(c) => declared.extend(
+                        ["types", "import", "require", "node", "default"]
+                            .iter()
+                            .filter_map(|k| c.get(*k).and_then(Json::as_str)),
+                    ),
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        let mut entries = Vec::new();
+        for entry in declared {
+            let entry = normalize(&join(&dir, entry));
+            let stem = strip_extension(&entry);
+            // Built output is not in the workspace; its source usually mirrors it under src/.
+            for built in ["dist/", "lib/", "build/", "out/"] {
+                let prefix = if dir.is_empty() {
+                    built.to_string()
+                } else {
+                    format!("{dir}/{built}")
+                };
+                if let Some(rest) = stem.strip_prefix(&prefix) {
+                    entries.push(join(&dir, &format!("src/{rest}")));
+                }
+            }
+            entries.push(stem.to_string());
+        }
+        entries.push(join(&dir, "src/index"));
+        entries.push(join(&dir, "index"));
+        entries.dedup();
+        Ok(Some(Package {
+            name: name.to_string(),
+            dir,
+            entries,
+        }))
+    }
+}
+
+fn strip_extension(path: &str) -> &str {
+    for ext in [
+        ".d.ts", ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs",
+    ] {
+        if let Some(stem) = path.strip_suffix(ext) {
+            return stem;
+        }
+    }
+    path
+}
+
 /// Resolves specifiers against the set of workspace files.
 #[derive(Debug, Default)]
 pub struct ModuleResolver {
     files: HashMap<String, FileId>,
     /// Effective configs (after `extends`), by folder.
     configs: Vec<TsConfig>,
+    packages: Vec<Package>,
 }
 
 impl ModuleResolver {
-    pub fn new(files: impl IntoIterator<Item = (String, FileId)>, configs: &[TsConfig]) -> Self {
+    pub fn new(
+        files: impl IntoIterator<Item = (String, FileId)>,
+        configs: &[TsConfig],
+        packages: &[Package],
+    ) -> Self {
         // Only the configs a compiler picks up by name apply to files; the others serve `extends`.
         let effective = configs
             .iter()
@@ -98,6 +186,11 @@ impl ModuleResolver {
         ModuleResolver {
             files: files.into_iter().collect(),
             configs: effective,
+            packages: {
+                let mut sorted = packages.to_vec();
+                sorted.sort_by(|a, b| (&a.name, &a.dir).cmp(&(&b.name, &b.dir)));
+                sorted
+            },
         }
     }
 
@@ -115,19 +208,39 @@ impl ModuleResolver {
             let base = normalize(&join(parent_dir(from), specifier));
             return self.try_candidates(&base);
         }
-        let config = self.config_for(from)?;
-        for (pattern, targets) in &config.paths {
-            if let Some(star) = match_pattern(pattern, specifier) {
-                for target in targets {
-                    let candidate = target.replace('*', star);
-                    if let Some(f) = self.try_candidates(&candidate) {
-                        return Some(f);
+        if let Some(config) = self.config_for(from) {
+            for (pattern, targets) in &config.paths {
+                if let Some(star) = match_pattern(pattern, specifier) {
+                    for target in targets {
+                        let candidate = target.replace('*', star);
+                        if let Some(f) = self.try_candidates(&candidate) {
+                            return Some(f);
+                        }
                     }
                 }
             }
+            if let Some(base) = &config.base_url {
+                if let Some(f) = self.try_candidates(&normalize(&join(base, specifier))) {
+                    return Some(f);
+                }
+            }
         }
-        let base = config.base_url.as_ref()?;
-        self.try_candidates(&normalize(&join(base, specifier)))
+        self.resolve_package(specifier)
+    }
+
+    /// `@acme/shared` or `@acme/shared/paths`, a package of the workspace imported by name.
+    fn resolve_package(&self, specifier: &str) -> Option<FileId> {
+        let package = self
+            .packages
+            .iter()
+            .filter(|p| specifier == p.name || specifier.starts_with(&format!("{}/", p.name)))
+            .max_by_key(|p| p.name.len())?;
+        match specifier.strip_prefix(&format!("{}/", package.name)) {
+            None => package.entries.iter().find_map(|e| self.try_candidates(e)),
+            Some(subpath) => self
+                .try_candidates(&join(&package.dir, subpath))
+                .or_else(|| self.try_candidates(&join(&package.dir, &format!("src/{subpath}")))),
+        }
     }
 
     /// The nearest config whose folder holds `from`.
@@ -264,6 +377,39 @@ mod tests {
         assert_eq!(r.resolve("src/app.ts", "./routes/users.js"), Some(2));
         assert_eq!(r.resolve("src/routes/users.ts", "../app"), Some(0));
         assert_eq!(r.resolve("src/app.ts", "express"), None);
+    }
+
+    #[test]
+    fn workspace_packages_resolve_by_name_through_their_manifests() {
+        let files = [
+            "packages/shared/src/index.ts",
+            "packages/shared/src/paths.ts",
+            "apps/api/src/app.ts",
+        ];
+        let packages: Vec<Package> = [
+            (
+                "packages/shared/package.json",
+                r#"{ "name": "@acme/shared", "main": "dist/index.js" }"#,
+            ),
+            ("apps/api/package.json", r#"{ "private": true }"#),
+        ]
+        .iter()
+        .filter_map(|(p, t)| Package::parse(p, t).expect("valid manifest"))
+        .collect();
+        let r = ModuleResolver::new(
+            files
+                .iter()
+                .enumerate()
+                .map(|(i, f)| (f.to_string(), i as FileId)),
+            &[],
+            &packages,
+        );
+        assert_eq!(r.resolve("apps/api/src/app.ts", "@acme/shared"), Some(0));
+        assert_eq!(
+            r.resolve("apps/api/src/app.ts", "@acme/shared/paths"),
+            Some(1)
+        );
+        assert_eq!(r.resolve("apps/api/src/app.ts", "@acme/other"), None);
     }
 
     #[test]

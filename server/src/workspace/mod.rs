@@ -11,11 +11,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 pub use config::{Config, CONFIG_FILE};
-pub use walk::{is_test_path, is_ts_config, walk, Found};
+pub use walk::{is_resolution_config, is_test_path, walk, Found};
 
 use crate::facts::{self, FileFacts};
 use crate::inventory::{self, Inventory};
-use crate::resolve::modules::{ModuleResolver, TsConfig};
+use crate::resolve::modules::{ModuleResolver, Package, TsConfig};
 use crate::resolve::{self, SourceFile};
 use crate::syntax::{self, Grammar};
 
@@ -47,6 +47,7 @@ pub struct Workspace {
     /// Facts by root-relative path; sorted so that file ids are stable.
     files: std::collections::BTreeMap<String, Arc<FileFacts>>,
     tsconfigs: HashMap<String, TsConfig>,
+    packages: HashMap<String, Package>,
 }
 
 /// Why a root cannot be indexed at all.
@@ -73,6 +74,7 @@ impl Workspace {
             config,
             files: Default::default(),
             tsconfigs: HashMap::new(),
+            packages: HashMap::new(),
         }
     }
 
@@ -155,7 +157,7 @@ impl Workspace {
         for rel in found.configs {
             match std::fs::read_to_string(root.join(&rel)) {
                 Ok(text) => ws
-                    .set_tsconfig(&rel, &text)
+                    .set_resolution_config(&rel, &text)
                     .err()
                     .into_iter()
                     .for_each(|message| {
@@ -203,15 +205,24 @@ impl Workspace {
         Ok(())
     }
 
-    pub fn set_tsconfig(&mut self, rel: &str, text: &str) -> Result<(), String> {
-        let config = TsConfig::parse(rel, text)?;
-        self.tsconfigs.insert(rel.to_string(), config);
+    /// Reads a tsconfig/jsconfig or a package.json (see [`is_resolution_config`]).
+    pub fn set_resolution_config(&mut self, rel: &str, text: &str) -> Result<(), String> {
+        if rel == "package.json" || rel.ends_with("/package.json") {
+            self.packages.remove(rel);
+            if let Some(package) = Package::parse(rel, text)? {
+                self.packages.insert(rel.to_string(), package);
+            }
+        } else {
+            let config = TsConfig::parse(rel, text)?;
+            self.tsconfigs.insert(rel.to_string(), config);
+        }
         Ok(())
     }
 
     pub fn remove(&mut self, rel: &str) {
         self.files.remove(rel);
         self.tsconfigs.remove(rel);
+        self.packages.remove(rel);
     }
 
     pub fn file_count(&self) -> usize {
@@ -236,6 +247,7 @@ impl Workspace {
                 .enumerate()
                 .map(|(i, (p, _))| (p.to_string(), i as FileId)),
             &configs,
+            &self.packages.values().cloned().collect::<Vec<_>>(),
         );
         let extra_auth = self.config.auth.middleware.clone();
         let options = resolve::ResolveOptions {

@@ -32,7 +32,7 @@ const TEST_DIRS: [&str; 6] = [
     "__fixtures__",
 ];
 
-/// What the walk found: source files and TypeScript configs, root-relative with `/`.
+/// What the walk found: source files and resolution configs, root-relative with `/`.
 #[derive(Debug, Default)]
 pub struct Found {
     pub sources: Vec<String>,
@@ -83,7 +83,7 @@ pub fn walk(root: &Path, config: &IndexConfig) -> Found {
             continue;
         }
         let name = entry.file_name().to_string_lossy();
-        if is_ts_config(&name) {
+        if is_resolution_config(&name) {
             found.configs.push(rel);
         } else if Grammar::for_path(entry.path()).is_some()
             && !is_bundle(&name)
@@ -97,8 +97,11 @@ pub fn walk(root: &Path, config: &IndexConfig) -> Found {
     found
 }
 
-pub fn is_ts_config(name: &str) -> bool {
-    (name.starts_with("tsconfig") || name.starts_with("jsconfig")) && name.ends_with(".json")
+/// Files that decide how imports resolve: tsconfig/jsconfig files and package manifests.
+pub fn is_resolution_config(name: &str) -> bool {
+    name == "package.json"
+        || ((name.starts_with("tsconfig") || name.starts_with("jsconfig"))
+            && name.ends_with(".json"))
 }
 
 /// Minified bundles (`vendor.min.js`, `app.bundle.js`) are build output, never source.
