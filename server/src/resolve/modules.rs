@@ -363,6 +363,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, f)| (f.to_string(), i as FileId)),
             &configs,
+            &[],
         )
     }
 
