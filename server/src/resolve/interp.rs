@@ -93,6 +93,9 @@ pub struct Interp<'a> {
     return_cache: HashMap<(FnRef, u64), Value>,
     executed: HashSet<(FnRef, u64)>,
     invoked: HashSet<FnRef>,
+    /// Functions invoked at a call site (by file and offset): a callback a call already ran with
+    /// its real arguments is not run again without them.
+    invoked_at: HashSet<(FnRef, FileId, u32)>,
     framework_state: HashMap<std::any::TypeId, Box<dyn std::any::Any>>,
     seq: u64,
     steps: u64,
@@ -139,6 +142,7 @@ impl<'a> Interp<'a> {
             return_cache: HashMap::new(),
             executed: HashSet::new(),
             invoked: HashSet::new(),
+            invoked_at: HashSet::new(),
             framework_state: HashMap::new(),
             seq: 0,
             steps: 0,
@@ -1080,6 +1084,16 @@ impl<'a> Interp<'a> {
     fn run_inline_callbacks(&mut self, call: &Call, env: &Rc<Env>, site: Site) {
         for arg in &call.args {
             if let Expr::Function(id) = arg {
+                let func = FnRef {
+                    file: env.file,
+                    id: *id,
+                };
+                if self
+                    .invoked_at
+                    .contains(&(func, site.file, site.call.start))
+                {
+                    continue;
+                }
                 let f = FnValue::new(
                     FnRef {
                         file: env.file,
@@ -1157,20 +1171,13 @@ impl<'a> Interp<'a> {
                 }
                 _ => Value::unknown(method),
             },
-            Value::Array(items) if matches!(method, "forEach" | "map" | "flatMap") => {
-                let callback = call.args.first().map(|a| self.eval(a, env));
-                if let Some(Value::Function(f)) = callback {
-                    for (i, item) in items.iter().take(MAX_UNROLL).enumerate() {
-                        let arg = Arg {
-                            value: item.clone(),
-                            label: Rc::from("item"),
-                            site: literal_site(item),
-                            inner: None,
-                        };
-                        self.invoke(env, &f, vec![arg], None, site, i as u64 + 1);
-                    }
-                }
-                Value::unknown(method)
+            Value::Array(items) => {
+                let items = items.clone();
+                self.array_method(&items, method, call, env, site)
+            }
+            Value::Text(text) => {
+                let text = text.clone();
+                self.text_method(&text, method, call, env)
             }
             Value::External(e) => {
                 let mut path = e.path.clone();
@@ -1201,6 +1208,179 @@ impl<'a> Interp<'a> {
                     other => self.call_value(other, call, env, site, is_new),
                 }
             }
+        }
+    }
+
+    /// What the code does with a literal array: iterate it (`forEach`, `map`, `flatMap`,
+    /// `reduce`), filter it by a predicate that evaluates to a boolean (kept when it does not), or
+    /// combine it (`concat`, `flat`, `join`).
+    fn array_method(
+        &mut self,
+        items: &Rc<Vec<Value>>,
+        method: &str,
+        call: &Call,
+        env: &Rc<Env>,
+        site: Site,
+    ) -> Value {
+        let item_arg = |value: &Value| Arg {
+            value: value.clone(),
+            label: Rc::from("item"),
+            site: literal_site(value),
+            inner: None,
+        };
+        match method {
+            "forEach" | "map" | "flatMap" | "filter" => {
+                let Some(Value::Function(f)) = call.args.first().map(|a| self.eval(a, env)) else {
+                    return Value::unknown(method);
+                };
+                let mut results = Vec::new();
+                for (i, item) in items.iter().take(MAX_UNROLL).enumerate() {
+                    let result =
+                        self.invoke(env, &f, vec![item_arg(item)], None, site, i as u64 + 1);
+                    match method {
+                        "map" => results.push(result),
+                        "flatMap" => match result {
+                            Value::Array(inner) => results.extend(inner.iter().cloned()),
+                            other => results.push(other),
+                        },
+                        "filter" if !matches!(result, Value::Bool(false)) => {
+                            results.push(item.clone())
+                        }
+                        _ => {}
+                    }
+                }
+                if method == "forEach" {
+                    Value::Nullish
+                } else {
+                    Value::Array(Rc::new(results))
+                }
+            }
+            "reduce" => {
+                let Some(Value::Function(f)) = call.args.first().map(|a| self.eval(a, env)) else {
+                    return Value::unknown(method);
+                };
+                let mut rest = items.iter();
+                let mut acc = match call.args.get(1) {
+                    Some(init) => self.eval(init, env),
+                    None => rest.next().cloned().unwrap_or(Value::Nullish),
+                };
+                for (i, item) in rest.take(MAX_UNROLL).enumerate() {
+                    let args = vec![item_arg(&acc), item_arg(item)];
+                    acc = self.invoke(env, &f, args, None, site, i as u64 + 1);
+                }
+                acc
+            }
+            "concat" => {
+                let mut out: Vec<Value> = items.to_vec();
+                for a in &call.args {
+                    match self.eval(a, env) {
+                        Value::Array(more) => out.extend(more.iter().cloned()),
+                        v => out.push(v),
+                    }
+                }
+                Value::Array(Rc::new(out))
+            }
+            "slice" => {
+                let index = |v: Option<Value>, default: usize| match v {
+                    Some(Value::Num(n)) if n < 0.0 => items.len().saturating_sub((-n) as usize),
+                    Some(Value::Num(n)) => (n as usize).min(items.len()),
+                    _ => default,
+                };
+                let from = index(call.args.first().map(|a| self.eval(a, env)), 0);
+                let to = index(call.args.get(1).map(|a| self.eval(a, env)), items.len());
+                Value::Array(Rc::new(
+                    items
+                        .get(from..to.max(from))
+                        .map(<[Value]>::to_vec)
+                        .unwrap_or_default(),
+                ))
+            }
+            "flat" => Value::Array(Rc::new(
+                items
+                    .iter()
+                    .flat_map(|v| match v {
+                        Value::Array(inner) => inner.to_vec(),
+                        other => vec![other.clone()],
+                    })
+                    .collect(),
+            )),
+            "join" => {
+                let separator = match call.args.first().map(|a| self.eval(a, env)) {
+                    Some(Value::Text(t)) => t.text,
+                    _ => ",".to_string(),
+                };
+                let parts: Vec<Text> = items.iter().map(|v| text_of(v, &Expr::Nullish)).collect();
+                Value::Text(Text {
+                    text: parts
+                        .iter()
+                        .map(|t| t.text.as_str())
+                        .collect::<Vec<_>>()
+                        .join(&separator),
+                    dynamic: parts.iter().any(|t| t.dynamic),
+                })
+            }
+            _ => Value::unknown(method),
+        }
+    }
+
+    /// String methods that paths and event names are commonly built with.
+    fn text_method(&mut self, text: &Text, method: &str, call: &Call, env: &Rc<Env>) -> Value {
+        let args: Vec<Value> = call.args.iter().map(|a| self.eval(a, env)).collect();
+        let literal = |i: usize| match args.get(i) {
+            Some(Value::Text(t)) if !t.dynamic => Some(t.text.clone()),
+            _ => None,
+        };
+        let same = |s: String| {
+            Value::Text(Text {
+                text: s,
+                dynamic: text.dynamic,
+            })
+        };
+        match method {
+            "toLowerCase" | "toLocaleLowerCase" if !text.dynamic => same(text.text.to_lowercase()),
+            "toUpperCase" | "toLocaleUpperCase" if !text.dynamic => same(text.text.to_uppercase()),
+            "trim" => same(text.text.trim().to_string()),
+            "replace" | "replaceAll" => match (literal(0), literal(1)) {
+                (Some(from), Some(to)) if method == "replace" => {
+                    same(text.text.replacen(&from, &to, 1))
+                }
+                (Some(from), Some(to)) => same(text.text.replace(&from, &to)),
+                _ => Value::unknown(method),
+            },
+            "concat" => {
+                let mut out = text.clone();
+                for (a, e) in args.iter().zip(&call.args) {
+                    let t = text_of(a, e);
+                    out.text.push_str(&t.text);
+                    out.dynamic |= t.dynamic;
+                }
+                Value::Text(out)
+            }
+            "split" if !text.dynamic => match literal(0) {
+                Some(sep) if !sep.is_empty() => Value::Array(Rc::new(
+                    text.text
+                        .split(sep.as_str())
+                        .map(|p| Value::Text(Text::literal(p)))
+                        .collect(),
+                )),
+                _ => Value::unknown(method),
+            },
+            "slice" | "substring" if !text.dynamic => {
+                let chars: Vec<char> = text.text.chars().collect();
+                let index = |v: Option<&Value>, default: usize| match v {
+                    Some(Value::Num(n)) if *n < 0.0 => chars.len().saturating_sub((-n) as usize),
+                    Some(Value::Num(n)) => (*n as usize).min(chars.len()),
+                    _ => default,
+                };
+                let (from, to) = (index(args.first(), 0), index(args.get(1), chars.len()));
+                same(
+                    chars
+                        .get(from..to.max(from))
+                        .map(|c| c.iter().collect())
+                        .unwrap_or_default(),
+                )
+            }
+            _ => Value::unknown(method),
         }
     }
 
@@ -1321,6 +1501,7 @@ impl<'a> Interp<'a> {
             return Value::unknown("function");
         };
         self.invoked.insert(f.func);
+        self.invoked_at.insert((f.func, site.file, site.call.start));
         if self.invoke_depth >= MAX_INVOKE_DEPTH || self.steps > MAX_STEPS {
             return Value::unknown(func.name.as_deref().unwrap_or("function"));
         }
