@@ -1,0 +1,375 @@
+//! The benchmark harness: generates a synthetic backend (deterministic from a seed) and measures,
+//! on the same files, the parse floor, a cold index, memory, feature latencies and the cost of a
+//! keystroke. Figures go to BENCHMARKS.md; this is not a test and asserts nothing.
+//!
+//! `cargo bench --bench workspace -- --files 2000 --lines 100000 [--seed 7] [--keep DIR]`
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use backend_brain::features::{Analysis, DocsTable};
+use backend_brain::syntax::{self, Grammar};
+use backend_brain::workspace::{extract_text, Config, Workspace};
+use rayon::prelude::*;
+
+struct Options {
+    files: usize,
+    lines: usize,
+    seed: u64,
+    keep: Option<PathBuf>,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        files: 1000,
+        lines: 100_000,
+        seed: 7,
+        keep: None,
+    };
+    let args: Vec<String> = std::env::args().collect();
+    let mut i = 1;
+    while i < args.len() {
+        let value = args.get(i + 1).cloned().unwrap_or_default();
+        match args[i].as_str() {
+            "--files" => o.files = value.parse().unwrap_or(o.files),
+            "--lines" => o.lines = value.parse().unwrap_or(o.lines),
+            "--seed" => o.seed = value.parse().unwrap_or(o.seed),
+            "--keep" => o.keep = Some(PathBuf::from(value)),
+            // `cargo bench` passes `--bench`; anything else is ignored.
+            _ => {
+                i += 1;
+                continue;
+            }
+        }
+        i += 2;
+    }
+    o
+}
+
+/// A small deterministic generator (64-bit LCG), so the same seed writes the same backend.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+const VERBS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
+
+/// Writes a backend of `files` files and about `lines` lines: route modules mounted through an
+/// index router, controllers, services with SQL, Socket.IO handlers, and the many plain modules
+/// (utilities, models) that real backends mostly consist of. One route file has ~2,000 lines, for
+/// the keystroke measurement.
+fn generate(root: &Path, o: &Options) -> std::io::Result<PathBuf> {
+    let mut rng = Rng(o.seed);
+    let src = root.join("src");
+    for dir in ["routes", "controllers", "services", "sockets", "utils"] {
+        std::fs::create_dir_all(src.join(dir))?;
+    }
+    let route_files = (o.files / 8).max(2);
+    let socket_files = (o.files / 40).max(1);
+    let service_files = (o.files / 5).max(1);
+    let util_files = o
+        .files
+        .saturating_sub(2 * route_files + socket_files + service_files + 3)
+        .max(1);
+    let lines_per_file = (o.lines / o.files.max(1)).max(20);
+
+    let mut index = String::from("import { Router } from 'express';\n");
+    for r in 0..route_files {
+        writeln!(index, "import r{r} from './res{r}';").ok();
+    }
+    index.push_str("\nconst router = Router();\n");
+    for r in 0..route_files {
+        writeln!(index, "router.use('/res{r}', r{r});").ok();
+    }
+    index.push_str("export default router;\n");
+    std::fs::write(src.join("routes/index.ts"), index)?;
+
+    std::fs::write(
+        src.join("app.ts"),
+        "import express from 'express';\nimport { createServer } from 'http';\nimport { Server } from 'socket.io';\nimport routes from './routes';\n\nexport const app = express();\napp.use(express.json());\napp.use('/api/v1', routes);\nexport const io = new Server(createServer(app));\n",
+    )?;
+    std::fs::write(
+        src.join("utils/auth.ts"),
+        "export function authenticate(req: any, res: any, next: any) {\n  if (!req.headers.authorization) return res.status(401).end();\n  next();\n}\n",
+    )?;
+
+    let mut big_route_file = PathBuf::new();
+    for r in 0..route_files {
+        let is_big = r == 0;
+        let target = if is_big { 2000 } else { lines_per_file };
+        let mut routes = format!(
+            "import {{ Router }} from 'express';\nimport {{ authenticate }} from '../utils/auth';\nimport {{ Res{r}Controller }} from '../controllers/res{r}';\n\nconst router = Router();\nconst ctrl = new Res{r}Controller();\n\n"
+        );
+        let mut controller = format!("export class Res{r}Controller {{\n");
+        let mut n = 0;
+        while routes.lines().count() < target.saturating_sub(2) {
+            let verb = VERBS[rng.below(VERBS.len())];
+            let auth = if rng.below(3) == 0 {
+                ""
+            } else {
+                "authenticate, "
+            };
+            writeln!(
+                routes,
+                "/** Handles {verb} item {n}. */\nrouter.{verb}('/items{n}/:id', {auth}ctrl.h{n});\n"
+            )
+            .ok();
+            writeln!(controller, "  h{n} = async (req: any, res: any) => {{\n    res.json({{ id: req.params.id, n: {n} }});\n  }};").ok();
+            n += 1;
+        }
+        routes.push_str("export default router;\n");
+        controller.push_str("}\n");
+        let path = src.join(format!("routes/res{r}.ts"));
+        std::fs::write(&path, routes)?;
+        std::fs::write(src.join(format!("controllers/res{r}.ts")), controller)?;
+        if is_big {
+            big_route_file = path;
+        }
+    }
+    for s in 0..socket_files {
+        let mut text =
+            format!("import {{ io }} from '../app';\n\nio.on('connection', (socket) => {{\n");
+        for e in 0..(lines_per_file / 4).max(1) {
+            writeln!(text, "  socket.on('evt{s}:{e}', (data: any) => {{\n    io.to(data.room).emit('evt{s}:{e}:done', {{ id: data.id }});\n  }});").ok();
+        }
+        text.push_str("});\n");
+        std::fs::write(src.join(format!("sockets/s{s}.ts")), text)?;
+    }
+    for s in 0..service_files {
+        let mut text = String::from("import { pool } from '../utils/u0';\n\n");
+        let mut k = 0;
+        while text.lines().count() < lines_per_file {
+            writeln!(text, "export async function find{k}(id: string) {{\n  const {{ rows }} = await pool.query('SELECT * FROM table{s} WHERE id = $1', [id]);\n  return rows[0];\n}}\n").ok();
+            k += 1;
+        }
+        std::fs::write(src.join(format!("services/svc{s}.ts")), text)?;
+    }
+    for u in 0..util_files {
+        let mut text = if u == 0 {
+            String::from("export const pool = { query: async (_s: string, _p: unknown[]) => ({ rows: [] as unknown[] }) };\n\n")
+        } else {
+            String::new()
+        };
+        let mut k = 0;
+        while text.lines().count() < lines_per_file {
+            let w = rng.below(1000);
+            writeln!(text, "export function util{k}(values: number[]): number {{\n  let total = {w};\n  for (const v of values) {{\n    if (v % 2 === 0) total += v;\n    else total -= v * {k};\n  }}\n  return values.map((x) => x + total).reduce((a, b) => a + b, 0);\n}}\n").ok();
+            k += 1;
+        }
+        std::fs::write(src.join(format!("utils/u{u}.ts")), text)?;
+    }
+    Ok(big_route_file)
+}
+
+fn source_files(root: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if Grammar::for_path(&path).is_some() {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+/// Resident and peak memory of this process, in KiB, from /proc.
+fn memory_kib() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn percentile(samples: &mut [Duration], p: f64) -> Duration {
+    samples.sort();
+    let index = ((samples.len() as f64 - 1.0) * p).round() as usize;
+    samples.get(index).copied().unwrap_or_default()
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.3} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn main() {
+    let o = options();
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let root = o.keep.clone().unwrap_or_else(|| dir.path().to_path_buf());
+    let big = generate(&root, &o).expect("the synthetic backend is written");
+    let files = source_files(&root);
+    let bytes: u64 = files
+        .iter()
+        .map(|f| std::fs::metadata(f).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let lines: usize = files
+        .iter()
+        .map(|f| {
+            std::fs::read_to_string(f)
+                .map(|t| t.lines().count())
+                .unwrap_or(0)
+        })
+        .sum();
+    let mb = bytes as f64 / 1_048_576.0;
+    let (rss_before, _) = memory_kib();
+
+    // 1. The floor: read and parse every file on all cores, nothing else.
+    let t = Instant::now();
+    let parsed: usize = files
+        .par_iter()
+        .filter_map(|f| {
+            let text = std::fs::read_to_string(f).ok()?;
+            syntax::parse(Grammar::for_path(f)?, &text, None).map(|_| 1)
+        })
+        .sum();
+    let floor = t.elapsed();
+
+    // 2. A cold index: walk, read, parse, extract (in parallel), then resolve.
+    let t = Instant::now();
+    let (mut workspace, _problems) =
+        Workspace::load(&root, Config::default()).expect("the root exists");
+    let load = t.elapsed();
+    let t = Instant::now();
+    let inventory = workspace.inventory();
+    let resolve = t.elapsed();
+    let cold = load + resolve;
+    let (rss_after, peak) = memory_kib();
+
+    // 3. Feature latencies on the settled inventory.
+    let table = DocsTable::parse("");
+    let config = Config::default();
+    let analysis = Analysis::new(&inventory, &table, &config);
+    let mut hover = Vec::new();
+    let mut definition = Vec::new();
+    let texts: std::collections::HashMap<u32, String> = inventory
+        .routes
+        .iter()
+        .map(|r| r.location.file)
+        .collect::<std::collections::HashSet<_>>()
+        .into_iter()
+        .map(|f| {
+            (
+                f,
+                std::fs::read_to_string(root.join(&inventory.files[f as usize]))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    for route in inventory.routes.iter().cycle().take(1000) {
+        let text = &texts[&route.location.file];
+        let t = Instant::now();
+        let _ = analysis.hover(route.location.file, text, route.location.name.start);
+        hover.push(t.elapsed());
+        let t = Instant::now();
+        let _ = analysis.definition(route.location.file, text, route.location.name.start);
+        definition.push(t.elapsed());
+    }
+    let mut symbols = Vec::new();
+    for q in ["items1", "res3/items", "POST", "evt0", ":id", "zzz"]
+        .iter()
+        .cycle()
+        .take(200)
+    {
+        let t = Instant::now();
+        let _ = analysis.workspace_symbols(q);
+        symbols.push(t.elapsed());
+    }
+
+    // 4. A keystroke in the 2,000-line route file: re-extract it, resolve, recompute diagnostics.
+    let rel = big
+        .strip_prefix(&root)
+        .map(|p| p.to_string_lossy().replace('\\', "/"))
+        .unwrap_or_default();
+    let mut text = std::fs::read_to_string(&big).unwrap_or_default();
+    let anchor = text.find("Handles").unwrap_or(0);
+    let mut keystroke = Vec::new();
+    for i in 0..100 {
+        text.insert(anchor + 7, if i % 2 == 0 { 'x' } else { 'y' });
+        let t = Instant::now();
+        if let Ok(facts) = extract_text(&rel, &text) {
+            workspace.set_facts(&rel, std::sync::Arc::new(facts));
+        }
+        let updated = workspace.inventory();
+        let analysis = Analysis::new(&updated, &table, &config);
+        let _ = analysis.diagnostics();
+        keystroke.push(t.elapsed());
+    }
+
+    let symbol_count = inventory.routes.len() + inventory.socket_events.len();
+    println!("| measure | value |");
+    println!("|---|---|");
+    println!(
+        "| files / lines / MB | {} / {} / {:.1} |",
+        files.len(),
+        lines,
+        mb
+    );
+    println!(
+        "| routes / socket events | {} / {} |",
+        inventory.routes.len(),
+        inventory.socket_events.len()
+    );
+    println!(
+        "| floor: read + parse all files ({} parsed) | {} |",
+        parsed,
+        ms(floor)
+    );
+    println!(
+        "| cold index: load (walk, read, parse, extract) | {} |",
+        ms(load)
+    );
+    println!("| cold index: resolve | {} |", ms(resolve));
+    println!(
+        "| cold index total, ratio to floor | {} ({:.2}x) |",
+        ms(cold),
+        cold.as_secs_f64() / floor.as_secs_f64().max(1e-9)
+    );
+    println!(
+        "| cold index throughput | {:.0} files/s, {:.1} MB/s |",
+        files.len() as f64 / cold.as_secs_f64(),
+        mb / cold.as_secs_f64()
+    );
+    println!(
+        "| resident memory after index (delta), per MB of source | {} KiB, {:.1}x source |",
+        rss_after.saturating_sub(rss_before),
+        rss_after.saturating_sub(rss_before) as f64 / 1024.0 / mb.max(1e-9)
+    );
+    println!("| peak resident memory | {} KiB |", peak);
+    println!(
+        "| hover p50 / p99 ({} symbols) | {} / {} |",
+        symbol_count,
+        ms(percentile(&mut hover, 0.5)),
+        ms(percentile(&mut hover, 0.99))
+    );
+    println!(
+        "| definition p50 / p99 | {} / {} |",
+        ms(percentile(&mut definition, 0.5)),
+        ms(percentile(&mut definition, 0.99))
+    );
+    println!(
+        "| workspace symbol p50 / p99 | {} / {} |",
+        ms(percentile(&mut symbols, 0.5)),
+        ms(percentile(&mut symbols, 0.99))
+    );
+    println!("| keystroke in a 2,000-line file → diagnostics, p50 / p99 (100 edits, full re-resolve) | {} / {} |", ms(percentile(&mut keystroke, 0.5)), ms(percentile(&mut keystroke, 0.99)));
+}
