@@ -157,8 +157,8 @@ ORDER BY n.nspname, c.relname, con.conname";
 /// Reads the database's tables in a read-only transaction. Errors never show the password.
 pub fn introspect(url: &str) -> Result<Vec<Table>, String> {
     let shown = redact(url);
-    let fail = |what: &str, e: &dyn std::fmt::Display| {
-        format!("{shown}: {what}: {}", scrub(&e.to_string(), url))
+    let fail = |what: &str, e: &postgres::Error| {
+        format!("{shown}: {what}: {}", scrub(&error_text(e), url))
     };
     let mut config: postgres::Config = url
         .parse()
@@ -242,6 +242,24 @@ pub fn introspect(url: &str) -> Result<Vec<Table>, String> {
     tx.rollback()
         .map_err(|e| fail("could not end the transaction", &e))?;
     Ok(tables.into_values().collect())
+}
+
+/// The server's own message, or the error with its causes (`db error` alone says nothing).
+fn error_text(e: &postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} ({})", db.message(), db.code().code());
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let more = s.to_string();
+        if !text.contains(&more) {
+            text.push_str(": ");
+            text.push_str(&more);
+        }
+        source = s.source();
+    }
+    text
 }
 
 fn key(t: &Table) -> (String, String) {
