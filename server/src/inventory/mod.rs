@@ -22,8 +22,7 @@ pub struct Inventory {
     pub socket_events: Vec<SocketEvent>,
     /// Tables defined by SQL migrations, Prisma schemas and the ORMs, sorted by name.
     pub tables: Vec<Table>,
-    /// The comparison with a live database, when one was given (`--database-url`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The comparison with a live database, when one was given (`--database-url`); else null.
     pub drift: Option<Drift>,
     /// Root-relative paths by file id.
     #[serde(skip)]
