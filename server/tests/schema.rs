@@ -383,3 +383,28 @@ fn showcase_migrations_yield_their_tables() {
         .expect("photo_upload_ids");
     assert_eq!((photos.ty.as_str(), photos.nullable), ("uuid[]", false));
 }
+
+/// The ORM readers take whatever a half-typed file gives them: every cut of the fixtures' code
+/// still yields an inventory.
+#[test]
+fn truncated_orm_code_does_not_break_the_readers() {
+    let files = [
+        "typeorm/src/entities/order.entity.ts",
+        "drizzle/src/db/schema.ts",
+        "knex/migrations/20240101000000_create_accounts.js",
+        "sequelize/src/models/index.ts",
+    ];
+    for rel in files {
+        let path = fixtures_dir().join("schema").join(rel);
+        let text = std::fs::read_to_string(&path).expect("fixture file");
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("x.ts");
+        for cut in (0..=text.len())
+            .step_by(11)
+            .filter(|i| text.is_char_boundary(*i))
+        {
+            let mut ws = Workspace::new(fixtures_dir(), Config::default());
+            ws.set_text(name, &text[..cut]).expect("parses");
+            let _ = ws.inventory();
+        }
+    }
+}

@@ -280,6 +280,34 @@ mod tests {
         assert_eq!(normalize_type("numeric(10, 2)"), "numeric(10,2)");
     }
 
+    /// Every prefix of the fixtures' schema files (cut anywhere, as an editor buffer is mid-edit)
+    /// parses without panicking.
+    #[test]
+    fn truncated_schema_files_do_not_break_the_readers() {
+        let files = [
+            (
+                "a.prisma",
+                include_str!("../../../fixtures/schema/prisma/prisma/schema.prisma"),
+            ),
+            (
+                "a.sql",
+                include_str!("../../../fixtures/schema/sql/db/migrations/0001_init.sql"),
+            ),
+            (
+                "b.sql",
+                include_str!(
+                    "../../../fixtures/showcase/migrations/009_add_fees_stripe_and_photos.sql"
+                ),
+            ),
+        ];
+        for (name, text) in files {
+            for cut in (0..=text.len()).filter(|i| text.is_char_boundary(*i)) {
+                let facts = parse_schema_file(name, &text[..cut]);
+                let _ = tables(&[(name, &facts)], &[]);
+            }
+        }
+    }
+
     #[test]
     fn down_migrations_are_not_schema() {
         assert!(is_schema_path("db/migrations/0001_init.up.sql"));
