@@ -152,7 +152,11 @@ pub fn snake_case(s: &str) -> String {
 
 /// Sequelize's default table name: the model name in the plural (`User` → `Users`).
 fn plural(s: &str) -> String {
-    if s.ends_with('y') && !s.ends_with("ay") && !s.ends_with("ey") && !s.ends_with("oy") {
+    if s.ends_with("lf") || s.ends_with("rf") {
+        format!("{}ves", &s[..s.len() - 1])
+    } else if s.ends_with("fe") && !s.ends_with("ffe") {
+        format!("{}ves", &s[..s.len() - 2])
+    } else if s.ends_with('y') && !s.ends_with("ay") && !s.ends_with("ey") && !s.ends_with("oy") {
         format!("{}ies", &s[..s.len() - 1])
     } else if s.ends_with('s') || s.ends_with('x') || s.ends_with("ch") || s.ends_with("sh") {
         format!("{s}es")
@@ -205,6 +209,7 @@ pub fn tables(sources: &[(&str, &FileFacts)]) -> Vec<Table> {
         typeorm(&mut r, path, facts, &bases);
         drizzle(&mut r, path, facts);
         sequelize(&mut r, path, facts);
+        sequelize_typescript(&mut r, path, facts);
     }
     let mut knex_files: Vec<&(&str, &FileFacts)> = sources.iter().collect();
     knex_files.sort_by(|a, b| migration_order(a.0, b.0));
@@ -1254,6 +1259,168 @@ fn sequelize(r: &mut Reader, path: &str, facts: &FileFacts) {
     }
 }
 
+/// sequelize-typescript: `@Table({ tableName })` classes with `@Column` fields and the
+/// `@PrimaryKey`, `@AutoIncrement`, `@AllowNull`, `@Default`, `@Unique`, `@ForeignKey`,
+/// `@CreatedAt`/`@UpdatedAt`/`@DeletedAt` decorators.
+fn sequelize_typescript(r: &mut Reader, path: &str, facts: &FileFacts) {
+    for class in &facts.classes {
+        let Some(args) = decorator(&class.decorators, "Table") else {
+            continue;
+        };
+        // TypeORM's `@Entity` classes are not these; `@Table` alone is sequelize-typescript's.
+        if decorator(&class.decorators, "Entity").is_some() {
+            continue;
+        }
+        let class_name = class.name.clone().unwrap_or_default();
+        let options = args.first().and_then(props);
+        let opt_bool = |k: &str| options.and_then(|o| get_bool(o, k));
+        let underscored = opt_bool("underscored") == Some(true);
+        let model_name = options
+            .and_then(|o| get_str(o, "modelName"))
+            .unwrap_or_else(|| class_name.clone());
+        let table_name = options
+            .and_then(|o| get_str(o, "tableName"))
+            .unwrap_or_else(|| {
+                if opt_bool("freezeTableName") == Some(true) {
+                    model_name.clone()
+                } else {
+                    plural(&model_name)
+                }
+            });
+        let column_name = |attr: &str| {
+            if underscored {
+                snake_case(attr)
+            } else {
+                attr.to_string()
+            }
+        };
+        let mut t = Table::new(
+            table_name.clone(),
+            path,
+            class.name_span.line + 1,
+            "sequelize",
+        );
+        t.schema = options.and_then(|o| get_str(o, "schema"));
+        let id = r.tables.len();
+        let mut pending = Vec::new();
+        let mut stamps = Vec::new();
+        for field in &class.fields {
+            let ds = &field.decorators;
+            for (d, attr) in [
+                ("CreatedAt", "createdAt"),
+                ("UpdatedAt", "updatedAt"),
+                ("DeletedAt", "deletedAt"),
+            ] {
+                if decorator(ds, d).is_some() {
+                    stamps.push((attr, column_name(&field.name)));
+                }
+            }
+            let Some(column_args) = decorator(ds, "Column") else {
+                continue;
+            };
+            let spec = column_args.first().and_then(props);
+            let name = spec
+                .and_then(|s| get_str(s, "field"))
+                .unwrap_or_else(|| column_name(&field.name));
+            let type_expr = match spec {
+                Some(s) => get(s, "type"),
+                None => column_args.first(),
+            };
+            let ty = match type_expr {
+                Some(e) => sequelize_type(e, &table_name, &name),
+                None => match field.ty.as_deref().map(|t| t.trim_end_matches(" | null")) {
+                    Some("string") => "varchar(255)".into(),
+                    Some("number") => "integer".into(),
+                    Some("boolean") => "boolean".into(),
+                    Some("Date") => "timestamptz".into(),
+                    _ => "?".into(),
+                },
+            };
+            let mut c = Column::new(name.clone(), ty);
+            c.primary_key = decorator(ds, "PrimaryKey").is_some()
+                || spec.and_then(|s| get_bool(s, "primaryKey")) == Some(true);
+            let allow_null = decorator(ds, "AllowNull")
+                .map(|a| a.first().and_then(bool_of).unwrap_or(true))
+                .or_else(|| spec.and_then(|s| get_bool(s, "allowNull")));
+            c.nullable = !c.primary_key && allow_null != Some(false);
+            if decorator(ds, "AutoIncrement").is_some()
+                || spec.and_then(|s| get_bool(s, "autoIncrement")) == Some(true)
+            {
+                c.ty = if c.ty == "bigint" {
+                    "bigserial"
+                } else {
+                    "serial"
+                }
+                .into();
+            }
+            c.default = decorator(ds, "Default")
+                .and_then(|a| a.first())
+                .or_else(|| spec.and_then(|s| get(s, "defaultValue")))
+                .and_then(literal_default);
+            if decorator(ds, "Unique").is_some()
+                || spec.and_then(|s| get_bool(s, "unique")) == Some(true)
+            {
+                t.indexes.push(Index {
+                    name: None,
+                    columns: vec![name.clone()],
+                    unique: true,
+                });
+            }
+            if let Some(target) = decorator(ds, "ForeignKey")
+                .and_then(|a| a.first())
+                .and_then(|a| match a {
+                    Expr::Function(f) => facts.function(*f).and_then(|f| match f.returns.first() {
+                        Some(Expr::Ident(n, _)) => Some(n.clone()),
+                        _ => None,
+                    }),
+                    _ => None,
+                })
+            {
+                pending.push((name.clone(), target));
+            }
+            t.columns.push(c);
+        }
+        if !t.columns.iter().any(|c| c.primary_key) {
+            let mut c = Column::new("id", "serial");
+            c.primary_key = true;
+            c.nullable = false;
+            t.columns.insert(0, c);
+        }
+        if opt_bool("timestamps") != Some(false) {
+            let mut wanted = vec!["createdAt", "updatedAt"];
+            if opt_bool("paranoid") == Some(true) {
+                wanted.push("deletedAt");
+            }
+            for attr in wanted {
+                let name = stamps
+                    .iter()
+                    .find(|(a, _)| *a == attr)
+                    .map(|(_, n)| n.clone())
+                    .unwrap_or_else(|| column_name(attr));
+                if t.column(&name).is_none() {
+                    let mut c = Column::new(name, "timestamptz");
+                    c.nullable = attr == "deletedAt";
+                    t.columns.push(c);
+                }
+            }
+        }
+        r.tables.push(t);
+        // The key is the target's primary key, found once every model is read.
+        r.pending.extend(pending.into_iter().map(|(c, model)| {
+            (
+                id,
+                c,
+                Pending::Entity {
+                    class: model,
+                    column: None,
+                },
+            )
+        }));
+        r.models.insert(class_name.clone(), id);
+        r.entities.entry(class_name).or_insert(id);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1266,5 +1433,7 @@ mod tests {
         assert_eq!(plural("User"), "Users");
         assert_eq!(plural("Category"), "Categories");
         assert_eq!(plural("Address"), "Addresses");
+        assert_eq!(plural("Shelf"), "Shelves");
+        assert_eq!(plural("Knife"), "Knives");
     }
 }
