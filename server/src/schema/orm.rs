@@ -1,6 +1,7 @@
 //! Tables the TypeScript ORMs define, read from the per-file facts: TypeORM `@Entity` classes,
 //! Drizzle `pgTable/mysqlTable/sqliteTable` calls, Knex `schema.createTable` callbacks (in
-//! migration order, `down` functions left out), and Sequelize `define`/`Model.init` models.
+//! migration order, `down` functions left out), Sequelize `define`/`Model.init` models and
+//! sequelize-typescript `@Table` classes.
 //!
 //! Foreign keys that name another entity, table variable or model are resolved across files by
 //! name once every file has been read.
@@ -188,6 +189,31 @@ struct Reader {
     drizzle: HashMap<String, (usize, HashMap<String, String>)>,
     /// Sequelize model variable or class → table index.
     models: HashMap<String, usize>,
+    /// TypeORM `@ManyToMany` + `@JoinTable` relations, made into junction tables at the end.
+    junctions: Vec<Junction>,
+}
+
+struct Junction {
+    owner: usize,
+    property: String,
+    target: String,
+    name: Option<String>,
+    join_column: Option<String>,
+    inverse_column: Option<String>,
+    line: u32,
+}
+
+/// `order_item_id` → `orderItemId` (TypeORM's junction column names).
+fn camel_case(s: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in s.split('_').filter(|p| !p.is_empty()).enumerate() {
+        if i == 0 {
+            out.push_str(part);
+        } else {
+            out.push_str(&capitalize(part));
+        }
+    }
+    out
 }
 
 pub fn tables(sources: &[(&str, &FileFacts)]) -> Vec<Table> {
@@ -224,6 +250,55 @@ pub fn tables(sources: &[(&str, &FileFacts)]) -> Vec<Table> {
 
 impl Reader {
     fn resolve(&mut self) {
+        for j in std::mem::take(&mut self.junctions) {
+            let Some(&target) = self.entities.get(&j.target) else {
+                continue;
+            };
+            let owner = &self.tables[j.owner];
+            let (owner_name, target_name) = (owner.name.clone(), self.tables[target].name.clone());
+            let owner_pk = self.primary_key(j.owner);
+            let target_pk = self.primary_key(target);
+            let mut t = Table::new(
+                j.name.unwrap_or_else(|| {
+                    snake_case(&format!("{owner_name}_{}_{target_name}", j.property))
+                }),
+                &owner.file,
+                j.line,
+                "typeorm",
+            );
+            t.schema = owner.schema.clone();
+            for (column, table, pk) in [
+                (
+                    j.join_column
+                        .unwrap_or_else(|| camel_case(&format!("{owner_name}_{owner_pk}"))),
+                    j.owner,
+                    owner_pk,
+                ),
+                (
+                    j.inverse_column
+                        .unwrap_or_else(|| camel_case(&format!("{target_name}_{target_pk}"))),
+                    target,
+                    target_pk,
+                ),
+            ] {
+                let referenced = &self.tables[table];
+                let mut c = Column::new(
+                    column,
+                    referenced
+                        .column(&pk)
+                        .map(|c| c.ty.clone())
+                        .unwrap_or_else(|| "?".into()),
+                );
+                c.primary_key = true;
+                c.nullable = false;
+                c.foreign_key = Some(ForeignKey {
+                    table: referenced.name.clone(),
+                    column: pk,
+                });
+                t.columns.push(c);
+            }
+            self.tables.push(t);
+        }
         let pending = std::mem::take(&mut self.pending);
         for (table, column, p) in pending {
             let target = match p {
@@ -386,6 +461,34 @@ fn typeorm(
 fn typeorm_fields(r: &mut Reader, id: usize, facts: &FileFacts, class: &Class) {
     for field in &class.fields {
         let ds = &field.decorators;
+        if let (Some(args), Some(join)) = (decorator(ds, "ManyToMany"), decorator(ds, "JoinTable"))
+        {
+            let options = join.first().and_then(props);
+            let column_of = |key: &str| {
+                options
+                    .and_then(|o| get(o, key))
+                    .and_then(props)
+                    .and_then(|p| get_str(p, "name"))
+            };
+            if let Some(target) = args.first().and_then(|a| match a {
+                Expr::Function(f) => facts.function(*f).and_then(|f| match f.returns.first() {
+                    Some(Expr::Ident(n, _)) => Some(n.clone()),
+                    _ => None,
+                }),
+                other => str_of(other),
+            }) {
+                r.junctions.push(Junction {
+                    owner: id,
+                    property: field.name.clone(),
+                    target,
+                    name: options.and_then(|o| get_str(o, "name")),
+                    join_column: column_of("joinColumn"),
+                    inverse_column: column_of("inverseJoinColumn"),
+                    line: field.span.line + 1,
+                });
+            }
+            continue;
+        }
         let relation = decorator(ds, "ManyToOne").or_else(|| {
             decorator(ds, "OneToOne").filter(|_| decorator(ds, "JoinColumn").is_some())
         });
