@@ -253,6 +253,16 @@ fn live_postgres_through_the_command_line() {
     assert_eq!(json["drift"]["only_in_database"][0]["name"], "audit_log");
     assert_eq!(json["drift"]["only_in_code"][0]["name"], "invoices");
     assert_eq!(json["drift"]["columns"].as_array().map(Vec::len), Some(3));
+    // The documented contract covers tables and drift.
+    let schema_text = std::fs::read_to_string(fixtures_dir().join("../docs/inventory.schema.json"))
+        .expect("the JSON Schema");
+    let schema: serde_json::Value = serde_json::from_str(&schema_text).expect("schema JSON");
+    let validator = jsonschema::draft202012::new(&schema).expect("a valid schema");
+    let errors: Vec<String> = validator
+        .iter_errors(&json)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
 
     // The table output has a drift section; the URL comes from the configured variable.
     let root = tempfile::tempdir().expect("temp dir");
