@@ -208,7 +208,8 @@ pub fn migration_order(a: &str, b: &str) -> std::cmp::Ordering {
 /// A column type in PostgreSQL's canonical words, for comparing types written different ways
 /// (`int4` = `integer` = `serial`, `timestamptz` = `timestamp with time zone`).
 pub fn normalize_type(ty: &str) -> String {
-    let t = ty.trim().to_ascii_lowercase();
+    // `"Role"` (a quoted enum type name) is `Role`; case is not a difference worth reporting.
+    let t = ty.trim().replace('"', "").to_ascii_lowercase();
     let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
     if let Some(inner) = t.strip_suffix("[]") {
         return format!("{}[]", normalize_type(inner));
@@ -227,7 +228,7 @@ pub fn normalize_type(ty: &str) -> String {
         "bool" | "boolean" => "boolean",
         "varchar" | "character varying" => "character varying",
         "char" | "character" | "bpchar" => "character",
-        "float8" | "double precision" | "double" => "double precision",
+        "float8" | "double precision" | "double" | "float" => "double precision",
         "float4" | "real" => "real",
         "decimal" | "numeric" => "numeric",
         "timestamptz" | "timestamp with time zone" => "timestamp with time zone",
@@ -278,6 +279,12 @@ mod tests {
         );
         assert_eq!(normalize_type("uuid[]"), "uuid[]");
         assert_eq!(normalize_type("numeric(10, 2)"), "numeric(10,2)");
+        assert_eq!(normalize_type("float"), "double precision");
+        assert_eq!(normalize_type("\"Role\""), normalize_type("Role"));
+        assert_eq!(
+            normalize_type("timestamptz(6)"),
+            "timestamp(6) with time zone"
+        );
     }
 
     /// Every prefix of the fixtures' schema files (cut anywhere, as an editor buffer is mid-edit)
