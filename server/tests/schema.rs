@@ -449,3 +449,31 @@ fn live_postgres_showcase_migrations_match_the_code() {
     let drift = postgres::drift(&code, &db, &postgres::redact(&url));
     assert!(drift.is_empty(), "{drift:#?}");
 }
+
+/// Prisma's own migration, run by PostgreSQL: the database matches both the schema.prisma models
+/// and the migration's SQL, so neither source shows drift.
+#[test]
+fn live_postgres_prisma_migration_matches_the_models() {
+    let Some(url) = test_database() else { return };
+    let _turn = DATABASE.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = fixtures_dir().join("schema/prisma");
+    let mut client = postgres_client(&url);
+    let migration =
+        std::fs::read_to_string(dir.join("prisma/migrations/20240101120000_init/migration.sql"))
+            .expect("migration");
+    client
+        .batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS billing CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public; {migration}"
+        ))
+        .expect("the migration runs");
+    let db = postgres::introspect(&url).expect("introspection works");
+    let (workspace, _) = Workspace::load(&dir, Config::default()).expect("fixture exists");
+    let code = workspace.inventory().tables;
+    assert_eq!(
+        code.len(),
+        8,
+        "four models and the four tables of their migration"
+    );
+    let drift = postgres::drift(&code, &db, &postgres::redact(&url));
+    assert!(drift.is_empty(), "{drift:#?}");
+}

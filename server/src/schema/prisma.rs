@@ -290,17 +290,28 @@ pub fn parse(rel: &str, text: &str) -> (Vec<Table>, Vec<SchemaProblem>) {
                     let Some(x) = a.args.as_deref() else { continue };
                     match a.name.as_str() {
                         "schema" => t.schema = arg(x, None).map(|s| unquote(&s)),
-                        "unique" | "index" => t.indexes.push(Index {
-                            name: arg(x, Some("map")).map(|s| unquote(&s)),
-                            columns: arg(x, Some("fields"))
+                        "unique" | "index" => {
+                            let columns: Vec<String> = arg(x, Some("fields"))
                                 .or_else(|| arg(x, None))
                                 .map(|v| list(&v))
                                 .unwrap_or_default()
                                 .iter()
                                 .map(|f| column_of(f))
-                                .collect(),
-                            unique: a.name == "unique",
-                        }),
+                                .collect();
+                            let unique = a.name == "unique";
+                            t.indexes.push(Index {
+                                name: Some(
+                                    arg(x, Some("map"))
+                                        .or_else(|| arg(x, Some("name")))
+                                        .map(|s| unquote(&s))
+                                        .unwrap_or_else(|| {
+                                            default_index_name(&t.name, &columns, unique)
+                                        }),
+                                ),
+                                columns,
+                                unique,
+                            })
+                        }
                         _ => {}
                     }
                 }
@@ -348,11 +359,15 @@ pub fn parse(rel: &str, text: &str) -> (Vec<Table>, Vec<SchemaProblem>) {
                 match a.name.as_str() {
                     "id" => c.primary_key = true,
                     "unique" => t.indexes.push(Index {
-                        name: a
-                            .args
-                            .as_deref()
-                            .and_then(|x| arg(x, Some("map")))
-                            .map(|s| unquote(&s)),
+                        name: Some(
+                            a.args
+                                .as_deref()
+                                .and_then(|x| arg(x, Some("map")))
+                                .map(|s| unquote(&s))
+                                .unwrap_or_else(|| {
+                                    default_index_name(&t.name, &[c.name.clone()], true)
+                                }),
+                        ),
                         columns: vec![c.name.clone()],
                         unique: true,
                     }),
@@ -387,6 +402,15 @@ pub fn parse(rel: &str, text: &str) -> (Vec<Table>, Vec<SchemaProblem>) {
         tables.push(t);
     }
     (tables, problems)
+}
+
+/// Prisma's default constraint names: `users_email_key`, `posts_author_id_idx`.
+fn default_index_name(table: &str, columns: &[String], unique: bool) -> String {
+    format!(
+        "{table}_{}_{}",
+        columns.join("_"),
+        if unique { "key" } else { "idx" }
+    )
 }
 
 /// A database default: literals and database functions; client-side generators (`uuid()`,

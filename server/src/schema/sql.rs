@@ -182,7 +182,7 @@ fn reference(columns: Vec<String>, fk: &ForeignKeyConstraint) -> Reference {
 /// A column definition, with the foreign key and unique index it declares inline.
 fn column(def: &ColumnDef) -> (Column, Option<Reference>, Option<Index>) {
     let name = ident(&def.name);
-    let mut c = Column::new(name.clone(), def.data_type.to_string().to_lowercase());
+    let mut c = Column::new(name.clone(), type_text(&def.data_type));
     let mut fk = None;
     let mut unique = None;
     for option in &def.options {
@@ -207,6 +207,25 @@ fn column(def: &ColumnDef) -> (Column, Option<Reference>, Option<Index>) {
         }
     }
     (c, fk, unique)
+}
+
+/// A type as PostgreSQL names it: built-in names in lower case, a quoted type name (`"Role"`) as
+/// written without its quotes.
+fn type_text(ty: &sqlparser::ast::DataType) -> String {
+    match ty {
+        sqlparser::ast::DataType::Custom(name, modifiers) => {
+            let mut text = qname(name).name;
+            if !modifiers.is_empty() {
+                text = format!("{text}({})", modifiers.join(","));
+            }
+            text
+        }
+        sqlparser::ast::DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(
+            inner,
+            _,
+        )) => format!("{}[]", type_text(inner)),
+        other => other.to_string().to_lowercase(),
+    }
 }
 
 fn statement_ops(stmt: &Statement, line: u32, ops: &mut Vec<Op>) {
@@ -329,7 +348,7 @@ fn alter_op(table: &QName, op: &AlterTableOperation, ops: &mut Vec<Op>) {
                 }
                 AlterColumnOperation::DropDefault => ops.push(Op::SetDefault(t(), c, None)),
                 AlterColumnOperation::SetDataType { data_type, .. } => {
-                    ops.push(Op::SetType(t(), c, data_type.to_string().to_lowercase()))
+                    ops.push(Op::SetType(t(), c, type_text(data_type)))
                 }
                 AlterColumnOperation::AddGenerated { .. } => ops.push(Op::SetNotNull(t(), c, true)),
             }
