@@ -139,7 +139,7 @@ fn generate(root: &Path, o: &Options) -> std::io::Result<PathBuf> {
     }
     for s in 0..socket_files {
         let mut text =
-            format!("import {{ io }} from '../app';\n\nio.on('connection', (socket) => {{\n");
+            String::from("import { io } from '../app';\n\nio.on('connection', (socket) => {\n");
         for e in 0..(lines_per_file / 4).max(1) {
             writeln!(text, "  socket.on('evt{s}:{e}', (data: any) => {{\n    io.to(data.room).emit('evt{s}:{e}:done', {{ id: data.id }});\n  }});").ok();
         }

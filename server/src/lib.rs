@@ -12,5 +12,6 @@ pub mod frameworks;
 pub mod inventory;
 pub mod lsp;
 pub mod resolve;
+pub mod schema;
 pub mod syntax;
 pub mod workspace;

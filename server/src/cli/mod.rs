@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::inventory::render_table;
+use crate::schema::postgres;
 use crate::workspace::Workspace;
 
 #[derive(Parser, Debug)]
@@ -36,6 +37,11 @@ pub enum Command {
         /// Also index test code (`*.test.*`, `*.spec.*`, `__tests__/`, `test/`, ...).
         #[arg(long)]
         include_tests: bool,
+        /// A PostgreSQL database to compare the code's tables with (read only; the password is
+        /// never printed). Defaults to the variable named by `[database] url_env` in
+        /// backend-brain.toml, when it is set.
+        #[arg(long, value_name = "URL")]
+        database_url: Option<String>,
     },
     /// Serves the Language Server Protocol over stdin and stdout, for editors.
     Lsp {
@@ -63,12 +69,18 @@ pub fn run() -> ExitCode {
             root,
             json,
             include_tests,
-        } => inventory(root, json, include_tests),
+            database_url,
+        } => inventory(root, json, include_tests, database_url),
         Command::Lsp { stdio: _ } => crate::lsp::run_stdio(),
     }
 }
 
-fn inventory(root: PathBuf, json: bool, include_tests: bool) -> ExitCode {
+fn inventory(
+    root: PathBuf,
+    json: bool,
+    include_tests: bool,
+    database_url: Option<String>,
+) -> ExitCode {
     let (mut config, config_problem) = Workspace::read_config(&root);
     if let Some(p) = config_problem {
         eprintln!("backend-brain: {p}");
@@ -84,7 +96,26 @@ fn inventory(root: PathBuf, json: bool, include_tests: bool) -> ExitCode {
     for p in &problems {
         eprintln!("backend-brain: {p}");
     }
-    let inventory = workspace.inventory();
+    let mut inventory = workspace.inventory();
+    let database_url = database_url.or_else(|| {
+        let var = workspace.config().database.url_env.as_deref()?;
+        std::env::var(var).ok().filter(|v| !v.trim().is_empty())
+    });
+    if let Some(url) = database_url {
+        match postgres::introspect(&url) {
+            Ok(db) => {
+                inventory.drift = Some(postgres::drift(
+                    &inventory.tables,
+                    &db,
+                    &postgres::redact(&url),
+                ))
+            }
+            Err(message) => {
+                eprintln!("backend-brain: {message}");
+                return ExitCode::from(2);
+            }
+        }
+    }
     let text = if json {
         let mut s = serde_json::to_string_pretty(&inventory.to_json()).unwrap_or_default();
         s.push('\n');

@@ -118,6 +118,7 @@ pub fn build(
         routes,
         socket_events,
         files: paths,
+        ..Inventory::default()
     }
 }
 

@@ -7,17 +7,23 @@ mod build;
 mod render;
 
 pub use build::build;
-pub use render::{render_expected, render_table};
+pub use render::{drift_text, render_expected, render_table, render_tables};
 
 use serde::Serialize;
 
 use crate::facts::Span;
+pub use crate::schema::postgres::Drift;
+pub use crate::schema::Table;
 use crate::workspace::FileId;
 
 #[derive(Clone, Debug, Default, Serialize)]
 pub struct Inventory {
     pub routes: Vec<Route>,
     pub socket_events: Vec<SocketEvent>,
+    /// Tables defined by SQL migrations, Prisma schemas and the ORMs, sorted by name.
+    pub tables: Vec<Table>,
+    /// The comparison with a live database, when one was given (`--database-url`); else null.
+    pub drift: Option<Drift>,
     /// Root-relative paths by file id.
     #[serde(skip)]
     pub files: Vec<String>,

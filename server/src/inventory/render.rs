@@ -2,6 +2,8 @@
 //! format the fixture tests compare against (see fixtures/README.md).
 
 use super::{Handler, Inventory};
+use crate::schema::postgres::Drift;
+use crate::schema::Table;
 
 fn handler_text(h: Option<&Handler>) -> String {
     match h {
@@ -118,11 +120,123 @@ pub fn render_table(inv: &Inventory) -> String {
         &["KIND", "EVENT", "NAMESPACE", "HANDLER / PAYLOAD", "AT"],
         &rows,
     ));
+    if !inv.tables.is_empty() {
+        out.push('\n');
+        out.push_str(&tables_table(&inv.tables));
+    }
+    if let Some(drift) = &inv.drift {
+        out.push('\n');
+        out.push_str(&drift_text(drift));
+    }
     out.push_str(&format!(
-        "\n{} routes, {} socket events\n",
+        "\n{} routes, {} socket events",
         inv.routes.len(),
         inv.socket_events.len()
     ));
+    if !inv.tables.is_empty() {
+        out.push_str(&format!(", {} tables", inv.tables.len()));
+    }
+    out.push('\n');
+    out
+}
+
+fn tables_table(tables: &[Table]) -> String {
+    let rows: Vec<[String; 4]> = tables
+        .iter()
+        .map(|t| {
+            [
+                t.qualified_name(),
+                t.columns.len().to_string(),
+                t.source.clone(),
+                format!("{}:{}", t.file, t.line),
+            ]
+        })
+        .collect();
+    table(&["TABLE", "COLUMNS", "SOURCE", "DEFINED AT"], &rows)
+}
+
+/// The drift section of the human table: what only one side has, then column differences.
+pub fn drift_text(d: &Drift) -> String {
+    let mut out = format!("DRIFT against {}\n", d.database);
+    if d.is_empty() {
+        out.push_str("none: the database matches the code\n");
+        return out;
+    }
+    for t in &d.only_in_database {
+        out.push_str(&format!(
+            "only in database  {}.{} ({} columns)\n",
+            t.schema.as_deref().unwrap_or("public"),
+            t.name,
+            t.columns.len()
+        ));
+    }
+    for t in &d.only_in_code {
+        out.push_str(&format!(
+            "only in code      {}  {} at {}:{}\n",
+            t.schema
+                .as_ref()
+                .map(|s| format!("{s}.{}", t.name))
+                .unwrap_or_else(|| t.name.clone()),
+            t.source,
+            t.file,
+            t.line
+        ));
+    }
+    for c in &d.columns {
+        let what = match c.kind.as_str() {
+            "only_in_database" => format!(
+                "column only in database ({})",
+                c.database.as_deref().unwrap_or("?")
+            ),
+            "only_in_code" => format!("column only in code ({})", c.code.as_deref().unwrap_or("?")),
+            kind => format!(
+                "{kind}: code {} / database {}",
+                c.code.as_deref().unwrap_or("-"),
+                c.database.as_deref().unwrap_or("-")
+            ),
+        };
+        out.push_str(&format!(
+            "{}.{}  {what}  ({} at {}:{})\n",
+            c.table, c.column, c.source, c.file, c.line
+        ));
+    }
+    out
+}
+
+/// The schema fixture format (fixtures/schema/README.md): a table line, then one indented line
+/// per column and per index.
+pub fn render_tables(tables: &[Table]) -> String {
+    let mut out = String::from("# tables\n");
+    for t in tables {
+        let mut fields = vec![t.qualified_name(), format!("source={}", t.source)];
+        fields.push(format!("at={}:{}", t.file, t.line));
+        out.push_str(&fields.join("  "));
+        out.push('\n');
+        for c in &t.columns {
+            let mut fields = vec![c.name.clone(), c.ty.clone()];
+            if c.primary_key {
+                fields.push("pk".into());
+            }
+            if !c.nullable {
+                fields.push("not null".into());
+            }
+            if let Some(d) = &c.default {
+                fields.push(format!("default={d}"));
+            }
+            if let Some(fk) = &c.foreign_key {
+                fields.push(format!("fk={}.{}", fk.table, fk.column));
+            }
+            out.push_str(&format!("  {}\n", fields.join("  ")));
+        }
+        for i in &t.indexes {
+            out.push_str(&format!(
+                "  {} {} ({})\n",
+                if i.unique { "unique" } else { "index" },
+                i.name.as_deref().unwrap_or("-"),
+                i.columns.join(", ")
+            ));
+        }
+    }
     out
 }
 

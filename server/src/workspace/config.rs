@@ -14,6 +14,7 @@ pub struct Config {
     pub docs: DocsConfig,
     /// Functions that register routes where the code does not show how (`[[route_wrappers]]`).
     pub route_wrappers: Vec<RouteWrapper>,
+    pub database: DatabaseConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -120,6 +121,15 @@ pub struct RouteWrapper {
     pub router_arg: Option<usize>,
 }
 
+/// The live database to compare the code's tables with.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// The environment variable that holds the connection URL (`DATABASE_URL`); the URL itself
+    /// never belongs in this file.
+    pub url_env: Option<String>,
+}
+
 impl Config {
     /// Parses the config text; the error names the problem and its place.
     pub fn parse(text: &str) -> Result<Config, String> {
@@ -162,6 +172,13 @@ mod tests {
                 .expect("valid");
         assert_eq!(c.route_wrappers[0].name, "addRoute");
         assert_eq!(c.route_wrappers[0].method_arg, Some(0));
+    }
+
+    #[test]
+    fn database_section() {
+        let c = Config::parse("[database]\nurl_env = 'DATABASE_URL'\n").expect("valid");
+        assert_eq!(c.database.url_env.as_deref(), Some("DATABASE_URL"));
+        assert!(Config::parse("[database]\nurl = 'postgres://x'\n").is_err());
     }
 
     #[test]

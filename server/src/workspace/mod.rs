@@ -17,6 +17,7 @@ use crate::facts::{self, FileFacts};
 use crate::inventory::{self, Inventory};
 use crate::resolve::modules::{ModuleResolver, Package, TsConfig};
 use crate::resolve::{self, SourceFile};
+use crate::schema::{self, SchemaFacts};
 use crate::syntax::{self, Grammar};
 
 /// Index of a file in a workspace (and in the inventory built from it).
@@ -48,6 +49,8 @@ pub struct Workspace {
     files: std::collections::BTreeMap<String, Arc<FileFacts>>,
     tsconfigs: HashMap<String, TsConfig>,
     packages: HashMap<String, Package>,
+    /// Parsed schema files (SQL migrations, Prisma schemas) by root-relative path.
+    schema_files: std::collections::BTreeMap<String, Arc<SchemaFacts>>,
 }
 
 /// Why a root cannot be indexed at all.
@@ -75,6 +78,7 @@ impl Workspace {
             files: Default::default(),
             tsconfigs: HashMap::new(),
             packages: HashMap::new(),
+            schema_files: Default::default(),
         }
     }
 
@@ -154,6 +158,12 @@ impl Workspace {
                 Err(message) => problems.push(Problem { path: rel, message }),
             }
         }
+        for rel in found.schema_files {
+            match read_source(&root.join(&rel), max_size) {
+                Ok(text) => problems.extend(ws.set_schema_text(&rel, &text)),
+                Err(message) => problems.push(Problem { path: rel, message }),
+            }
+        }
         for rel in found.configs {
             match std::fs::read_to_string(root.join(&rel)) {
                 Ok(text) => ws
@@ -189,7 +199,7 @@ impl Workspace {
 
     /// Whether a root-relative path is one this workspace indexes.
     pub fn wants(&self, rel: &str) -> bool {
-        Grammar::for_path(Path::new(rel)).is_some()
+        (Grammar::for_path(Path::new(rel)).is_some() || schema::is_schema_path(rel))
             && (self.config.index.include_tests || !is_test_path(rel))
     }
 
@@ -198,8 +208,13 @@ impl Workspace {
         self.files.insert(rel.to_string(), facts);
     }
 
-    /// Re-extracts one file from its text.
+    /// Re-extracts one file from its text (a schema file is re-parsed; what it could not read
+    /// is not an error here, see [`Workspace::set_schema_text`]).
     pub fn set_text(&mut self, rel: &str, text: &str) -> Result<(), String> {
+        if Grammar::for_path(Path::new(rel)).is_none() && schema::is_schema_path(rel) {
+            self.set_schema_text(rel, text);
+            return Ok(());
+        }
         let facts = extract_text(rel, text)?;
         self.set_facts(rel, Arc::new(facts));
         Ok(())
@@ -219,10 +234,30 @@ impl Workspace {
         Ok(())
     }
 
+    /// Re-parses one schema file; returns what in it could not be read (the rest still counts).
+    pub fn set_schema_text(&mut self, rel: &str, text: &str) -> Vec<Problem> {
+        let facts = schema::parse_schema_file(rel, text);
+        let problems = facts
+            .problems()
+            .iter()
+            .map(|p| Problem {
+                path: rel.to_string(),
+                message: format!("line {}: {}", p.line, p.message),
+            })
+            .collect();
+        self.schema_files.insert(rel.to_string(), Arc::new(facts));
+        problems
+    }
+
+    pub fn schema_facts(&self, rel: &str) -> Option<&Arc<SchemaFacts>> {
+        self.schema_files.get(rel)
+    }
+
     pub fn remove(&mut self, rel: &str) {
         self.files.remove(rel);
         self.tsconfigs.remove(rel);
         self.packages.remove(rel);
+        self.schema_files.remove(rel);
     }
 
     pub fn file_count(&self) -> usize {
@@ -253,6 +288,11 @@ impl Workspace {
         let options = resolve::ResolveOptions {
             route_wrappers: self.config.route_wrappers.clone(),
         };
+        let schema_entries: Vec<(&str, &SchemaFacts)> = self
+            .schema_files
+            .iter()
+            .map(|(p, f)| (p.as_str(), f.as_ref()))
+            .collect();
         // Resolution recurses through user code; give it a deep stack of its own.
         std::thread::scope(|scope| {
             let handle = std::thread::Builder::new()
@@ -263,7 +303,9 @@ impl Workspace {
                         .map(|(path, facts)| SourceFile { path, facts })
                         .collect();
                     let resolution = resolve::resolve(&sources, &modules, &options);
-                    inventory::build(&resolution, &entries, &extra_auth)
+                    let mut inv = inventory::build(&resolution, &entries, &extra_auth);
+                    inv.tables = schema::tables(&schema_entries, &entries);
+                    inv
                 });
             match handle {
                 Ok(h) => h.join().unwrap_or_default(),

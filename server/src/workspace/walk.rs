@@ -37,6 +37,8 @@ const TEST_DIRS: [&str; 6] = [
 pub struct Found {
     pub sources: Vec<String>,
     pub configs: Vec<String>,
+    /// Schema files: SQL migrations and Prisma schemas.
+    pub schema_files: Vec<String>,
     pub problems: Vec<String>,
 }
 
@@ -90,10 +92,13 @@ pub fn walk(root: &Path, config: &IndexConfig) -> Found {
             && (include_tests || !is_test_file(&name))
         {
             found.sources.push(rel);
+        } else if crate::schema::is_schema_path(&rel) && (include_tests || !is_test_file(&name)) {
+            found.schema_files.push(rel);
         }
     }
     found.sources.sort();
     found.configs.sort();
+    found.schema_files.sort();
     found
 }
 
