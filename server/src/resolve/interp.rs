@@ -2037,6 +2037,17 @@ pub fn format_number(n: f64) -> String {
 }
 
 impl Interp<'_> {
+    /// How many files resolution sees; file ids run from 0 to this.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Fixes what `this.prop` is on instances of `class`, for a field a framework fills in
+    /// (a NestJS gateway's `@WebSocketServer() server`).
+    pub fn set_field(&mut self, class: ClassRef, prop: &str, value: Value) {
+        self.field_cache.insert((class, prop.to_string()), value);
+    }
+
     /// How to name a value that reached a call without its source text (array elements).
     pub fn label_of(&self, value: &Value) -> String {
         value_label(self, value)
