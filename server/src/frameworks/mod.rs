@@ -4,6 +4,7 @@
 
 pub mod declared;
 mod express;
+mod nestjs;
 mod socketio;
 
 use std::rc::Rc;
@@ -87,4 +88,8 @@ pub trait Framework: Sync {
     }
 }
 
-pub static FRAMEWORKS: &[&dyn Framework] = &[&express::Express, &socketio::SocketIo];
+pub static FRAMEWORKS: &[&dyn Framework] = &[
+    &express::Express,
+    &socketio::SocketIo,
+    &nestjs::NestJs,
+];
