@@ -5,6 +5,7 @@
 pub mod declared;
 mod express;
 mod nestjs;
+mod routing_controllers;
 mod socketio;
 
 use std::rc::Rc;
@@ -92,4 +93,5 @@ pub static FRAMEWORKS: &[&dyn Framework] = &[
     &express::Express,
     &socketio::SocketIo,
     &nestjs::NestJs,
+    &routing_controllers::RoutingControllers,
 ];
