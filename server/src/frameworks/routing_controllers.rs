@@ -4,10 +4,11 @@
 
 use std::rc::Rc;
 
-use crate::facts::Call;
+use crate::facts::{Call, Expr};
 use crate::resolve::graph::{Middleware, Mount, RouteReg, RouterId, RouterKind};
 use crate::resolve::value::{ClassRef, Env, Object, Site, Text, Value};
-use crate::resolve::Interp;
+use crate::resolve::{describe, Interp};
+use crate::workspace::FileId;
 
 use super::nestjs::{
     decorators, join, method_value, methods_with_inherited, named_with_args, path_list, Dec,
@@ -45,9 +46,73 @@ struct Server {
 #[derive(Default)]
 struct State {
     servers: Vec<Server>,
+    prescanned: bool,
 }
 
-fn record_options(cx: &mut Interp<'_>, options: &Value, app: Option<RouterId>) {
+const SETUP_CALLS: [&str; 4] = [
+    "useExpressServer",
+    "createExpressServer",
+    "useKoaServer",
+    "createKoaServer",
+];
+
+/// Server set-up written inside a function nothing visibly calls (a loader handed to a
+/// bootstrapping library) runs before the controllers are read, so that its `routePrefix`
+/// applies to them.
+fn prescan(cx: &mut Interp<'_>) {
+    if cx.state::<State>().prescanned {
+        return;
+    }
+    cx.state::<State>().prescanned = true;
+    for file in 0..cx.file_count() as FileId {
+        if !cx.file_imports(file, MODULE) {
+            continue;
+        }
+        let facts = cx.facts(file);
+        for site in &facts.calls {
+            let Expr::Call(call) = &site.expr else {
+                continue;
+            };
+            let name = match &call.callee {
+                Expr::Ident(n, _) | Expr::Member(_, n, _) => n.as_str(),
+                _ => continue,
+            };
+            let Some(function) = site.scope else {
+                continue;
+            };
+            if !SETUP_CALLS.contains(&name) {
+                continue;
+            }
+            let env = Rc::new(Env {
+                file,
+                function: Some(function),
+                args: Vec::new(),
+                bound: false,
+                this: None,
+                loops: Vec::new(),
+                parent: Some(cx.module_env(file)),
+                ctx: 0,
+                ctx_depth: 0,
+            });
+            cx.eval(&site.expr, &env);
+        }
+    }
+}
+
+fn record_options(
+    cx: &mut Interp<'_>,
+    options: &Value,
+    written: Option<&Expr>,
+    app: Option<RouterId>,
+) {
+    // An unknown prefix reads as written: `${env.app.routePrefix}`.
+    let written_prefix = match written {
+        Some(Expr::Object(props, _)) => props.iter().find_map(|p| match p {
+            crate::facts::Prop::KeyValue(k, v) if k == "routePrefix" => Some(describe(v)),
+            _ => None,
+        }),
+        _ => None,
+    };
     let Value::Object(o) = options else {
         return;
     };
@@ -62,7 +127,8 @@ fn record_options(cx: &mut Interp<'_>, options: &Value, app: Option<RouterId>) {
     let prefix = match get("routePrefix") {
         Some(Value::Text(t)) => t.clone(),
         Some(Value::Nullish) | None => Text::literal(""),
-        Some(_) => Text::unknown("routePrefix"),
+        Some(Value::Unknown(source)) => Text::unknown(written_prefix.as_deref().unwrap_or(source)),
+        Some(_) => Text::unknown(written_prefix.as_deref().unwrap_or("routePrefix")),
     };
     let controllers = match get("controllers") {
         Some(Value::Array(items)) if items.iter().all(|v| matches!(v, Value::Class(_))) => Some(
@@ -76,6 +142,14 @@ fn record_options(cx: &mut Interp<'_>, options: &Value, app: Option<RouterId>) {
         ),
         _ => None,
     };
+    if cx
+        .state::<State>()
+        .servers
+        .iter()
+        .any(|s| s.prefix == prefix && s.controllers == controllers)
+    {
+        return;
+    }
     let app = app.map(|id| (id, cx.next_seq()));
     cx.state::<State>().servers.push(Server {
         prefix,
@@ -107,7 +181,7 @@ impl Framework for RoutingControllers {
                     _ => None,
                 };
                 if let Some(options) = args.get(1) {
-                    record_options(cx, &options.value, app);
+                    record_options(cx, &options.value, call.args.get(1), app);
                 }
                 args.first().map(|a| a.value.clone())
             }
@@ -122,7 +196,7 @@ impl Framework for RoutingControllers {
                 );
                 let express = names[0] == "createExpressServer";
                 if let Some(options) = args.first() {
-                    record_options(cx, &options.value, express.then_some(id));
+                    record_options(cx, &options.value, call.args.first(), express.then_some(id));
                 }
                 Some(Value::Handle(Handle::Router(id)))
             }
@@ -144,6 +218,15 @@ impl Framework for RoutingControllers {
             name: decl.name_span,
         };
         let key_start = decl.span.start;
+        let is_controller = decl.decorators.iter().any(|d| match &d.expr {
+            Expr::Call(c) => matches!(&c.callee,
+                Expr::Ident(n, _) | Expr::Member(_, n, _) if n.ends_with("Controller")),
+            _ => false,
+        });
+        if !is_controller {
+            return;
+        }
+        prescan(cx);
         let decs = decorators(cx, &decl.decorators, class.file);
         let Some(ctrl) = decs
             .iter()
