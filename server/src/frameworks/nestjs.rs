@@ -302,6 +302,11 @@ pub(super) fn join(parts: &[&Text]) -> Text {
 pub(super) fn value_text(arg: &Arg) -> String {
     match &arg.value {
         Value::Text(t) if !t.dynamic => format!("'{}'", t.text),
+        // A numeric enum member reads better by its name: `RoleEnum.admin`, not `1`.
+        Value::Num(n) if arg.label.parse::<f64>().is_err() && arg.label.as_ref() != "…" => {
+            let _ = n;
+            arg.label.to_string()
+        }
         Value::Num(n) => crate::resolve::describe(&Expr::Num(*n)),
         Value::Bool(b) => b.to_string(),
         Value::Array(items) => {
@@ -429,12 +434,11 @@ fn prop<'v>(o: &'v Object, key: &str) -> Option<&'v Value> {
     o.props.iter().rev().find(|(k, _)| k == key).map(|(_, v)| v)
 }
 
-/// `{ limit: 10, ttl: 60000 }` (ttl in milliseconds since @nestjs/throttler 5, in seconds
-/// before) as `10/1min`.
-fn throttle_rate(limit: &Value, ttl: &Value) -> Option<String> {
+/// `limit` requests per `ttl`: milliseconds since @nestjs/throttler 5, seconds before.
+fn throttle_rate(limit: &Value, ttl: &Value, seconds: bool) -> Option<String> {
     let limit = num(limit)?;
     let ttl = num(ttl)?;
-    let window_ms = if ttl >= 1000.0 { ttl } else { ttl * 1000.0 };
+    let window_ms = if seconds { ttl * 1000.0 } else { ttl };
     rate_limit(&Value::Object(Rc::new(Object {
         name: None,
         props: vec![
@@ -445,20 +449,25 @@ fn throttle_rate(limit: &Value, ttl: &Value) -> Option<String> {
     })))
 }
 
-/// The rate of a throttler options value: `{ default: { limit, ttl } }`, `{ limit, ttl }`,
-/// `[{ limit, ttl }]`, `{ throttlers: [...] }`.
+/// The rate of throttler options. A bare `{ limit, ttl }` is the @nestjs/throttler 4 form (ttl in
+/// seconds); named throttlers `{ default: { limit, ttl } }`, arrays and `{ throttlers: [...] }`
+/// are the later forms (ttl in milliseconds).
 fn throttle_options(value: &Value) -> Option<String> {
+    throttle_options_at(value, true)
+}
+
+fn throttle_options_at(value: &Value, top: bool) -> Option<String> {
     match value {
-        Value::Array(items) => items.iter().find_map(throttle_options),
+        Value::Array(items) => items.iter().find_map(|v| throttle_options_at(v, false)),
         Value::Object(o) => {
             if let (Some(l), Some(t)) = (prop(o, "limit"), prop(o, "ttl")) {
-                return throttle_rate(l, t);
+                return throttle_rate(l, t, top);
             }
             if let Some(t) = prop(o, "throttlers") {
-                return throttle_options(t);
+                return throttle_options_at(t, false);
             }
             o.props.iter().find_map(|(_, v)| match v {
-                Value::Object(_) => throttle_options(v),
+                Value::Object(_) => throttle_options_at(v, false),
                 _ => None,
             })
         }
@@ -658,6 +667,20 @@ fn app_call(
                 if !state.global_guards.iter().any(|g| g.name == name) {
                     state.global_guards.push(GlobalGuard { name, class });
                 }
+            }
+            None
+        }
+        // `NestFactory.create(AppModule).then((app) => ...)`.
+        "then" if names.len() == 4 => {
+            let callback = call.args.first().map(|a| cx.eval(a, env));
+            if let Some(Value::Function(f)) = callback {
+                let app = Arg {
+                    value: app_value(),
+                    label: Rc::from("app"),
+                    site: None,
+                    inner: None,
+                };
+                cx.invoke(env, &f, vec![app], None, site, 0);
             }
             None
         }
@@ -926,7 +949,7 @@ fn policy(cx: &Interp<'_>, decs: &[Dec]) -> Policy {
         } else if d.is(THROTTLER, "Throttle") {
             p.throttle = match d.args.as_slice() {
                 [one] => throttle_options(&one.value),
-                [limit, ttl, ..] => throttle_rate(&limit.value, &ttl.value),
+                [limit, ttl, ..] => throttle_rate(&limit.value, &ttl.value, true),
                 [] => None,
             }
             .or_else(|| Some(String::new()));
