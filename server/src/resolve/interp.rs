@@ -968,7 +968,20 @@ impl<'a> Interp<'a> {
         };
         match self.type_alias(alias_file, &alias_name, 0) {
             Some(aliased) => self.typed_value_at_depth(alias_file, &aliased, key, span, depth + 1),
-            None => Value::unknown(ty),
+            None => {
+                // A parameter or field typed as a class the code defines, with no visible value,
+                // is an instance of it (what dependency injection hands a constructor).
+                if head == first && facts.lookup(first, None).is_some() {
+                    let env = self.module_env(file);
+                    if let Value::Class(class) = self.lookup(first, &env) {
+                        return Value::Instance(Rc::new(Instance {
+                            class,
+                            args: Vec::new(),
+                        }));
+                    }
+                }
+                Value::unknown(ty)
+            }
         }
     }
 
