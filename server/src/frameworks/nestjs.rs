@@ -82,6 +82,7 @@ struct State {
     /// The default limit of `ThrottlerModule.forRoot(...)`.
     throttle_default: Option<String>,
     scanned: bool,
+    gateways_prepared: bool,
     /// The `RouterModule` path of each controller's module.
     module_paths: HashMap<ClassRef, Text>,
     /// Metadata keys each guard class reads through the `Reflector`.
@@ -509,7 +510,8 @@ impl Framework for NestJs {
     ) -> Option<Value> {
         let names: Vec<&str> = path.iter().map(|p| p.as_ref()).collect();
         match (module, names.as_slice()) {
-            (CORE, ["RouterModule", "register"]) => {
+            (CORE, ["RouterModule", "register"])
+            | ("nest-router", ["RouterModule", "forRoutes"]) => {
                 let args = cx.eval_args(&call.args, env);
                 if let Some(a) = args.first() {
                     cx.state::<State>().router_trees.push(a.value.clone());
@@ -557,6 +559,7 @@ impl Framework for NestJs {
     }
 
     fn class_declared(&self, cx: &mut Interp<'_>, class: ClassRef) {
+        prepare_gateways(cx);
         let facts = cx.facts(class.file);
         let Some(decl) = facts.class(class.id) else {
             return;
@@ -1192,12 +1195,13 @@ fn path_matches(pattern: &str, path: &str) -> bool {
     pat.len() == segs.len()
 }
 
-fn gateway(cx: &mut Interp<'_>, class: ClassRef, gw: &Dec) {
+/// The namespace a `@WebSocketGateway(port?, { namespace })` serves.
+fn gateway_namespace(gw: &Dec) -> String {
     let options = gw.args.iter().find_map(|a| match &a.value {
         Value::Object(o) => Some(o.clone()),
         _ => None,
     });
-    let namespace = match options.as_ref().and_then(|o| prop(o, "namespace")) {
+    match options.as_ref().and_then(|o| prop(o, "namespace")) {
         Some(Value::Text(t)) if !t.dynamic => {
             if t.text.starts_with('/') {
                 t.text.clone()
@@ -1207,30 +1211,65 @@ fn gateway(cx: &mut Interp<'_>, class: ClassRef, gw: &Dec) {
         }
         Some(_) => "${namespace}".to_string(),
         None => "/".to_string(),
-    };
-    let ns: Rc<str> = Rc::from(namespace.as_str());
-    // `@WebSocketServer() server`: the gateway's namespace.
-    for owner in class_chain(cx, class) {
-        let facts = cx.facts(owner.file);
-        let Some(decl) = facts.class(owner.id) else {
-            continue;
-        };
-        for field in &decl.fields {
-            if field.decorators.is_empty() {
+    }
+}
+
+/// Before any code runs on their behalf, every gateway's `@WebSocketServer()` field is its
+/// namespace's server, so emits reached through services injected with the gateway carry it.
+fn prepare_gateways(cx: &mut Interp<'_>) {
+    if cx.state::<State>().gateways_prepared {
+        return;
+    }
+    cx.state::<State>().gateways_prepared = true;
+    for file in 0..cx.file_count() as FileId {
+        let facts = cx.facts(file);
+        for (id, decl) in facts.classes.iter().enumerate() {
+            let named = decl.decorators.iter().any(|d| match &d.expr {
+                Expr::Call(c) => {
+                    matches!(&c.callee, Expr::Ident(n, _) | Expr::Member(_, n, _) if n == "WebSocketGateway")
+                }
+                _ => false,
+            });
+            if !named {
                 continue;
             }
-            let decs = decorators(cx, &field.decorators, owner.file);
-            if decs.iter().any(|d| d.is(WEBSOCKETS, "WebSocketServer")) {
-                cx.set_field(
-                    class,
-                    &field.name,
-                    Value::Handle(Handle::SocketServer {
-                        namespace: ns.clone(),
-                    }),
-                );
+            let class = ClassRef {
+                file,
+                id: id as u32,
+            };
+            let decs = decorators(cx, &decl.decorators, file);
+            let Some(gw) = decs.iter().find(|d| d.is(WEBSOCKETS, "WebSocketGateway")) else {
+                continue;
+            };
+            let ns: Rc<str> = Rc::from(gateway_namespace(gw).as_str());
+            for owner in class_chain(cx, class) {
+                let facts = cx.facts(owner.file);
+                let Some(decl) = facts.class(owner.id) else {
+                    continue;
+                };
+                for field in &decl.fields {
+                    if field.decorators.is_empty() {
+                        continue;
+                    }
+                    let decs = decorators(cx, &field.decorators, owner.file);
+                    if decs.iter().any(|d| d.is(WEBSOCKETS, "WebSocketServer")) {
+                        cx.set_field(
+                            class,
+                            &field.name,
+                            Value::Handle(Handle::SocketServer {
+                                namespace: ns.clone(),
+                            }),
+                        );
+                    }
+                }
             }
         }
     }
+}
+
+fn gateway(cx: &mut Interp<'_>, class: ClassRef, gw: &Dec) {
+    let namespace = gateway_namespace(gw);
+    let ns: Rc<str> = Rc::from(namespace.as_str());
     let env = cx.module_env(class.file);
     for (owner, index) in methods_with_inherited(cx, class) {
         let facts = cx.facts(owner.file);
@@ -1266,10 +1305,19 @@ fn gateway(cx: &mut Interp<'_>, class: ClassRef, gw: &Dec) {
         if decs.iter().any(|d| d.is(WEBSOCKETS, "SubscribeMessage")) {
             ws_responses(cx, owner.file, &func.returns, &namespace);
         }
+        // Without parameter decorators, Nest passes the socket first to message handlers and
+        // connection hooks.
+        let socket_first = func.params.iter().all(|p| p.decorators.is_empty())
+            && (decs.iter().any(|d| d.is(WEBSOCKETS, "SubscribeMessage"))
+                || matches!(
+                    func.name.as_deref(),
+                    Some("handleConnection" | "handleDisconnect")
+                ));
         let args: Vec<Arg> = func
             .params
             .iter()
-            .map(|p| {
+            .enumerate()
+            .map(|(i, p)| {
                 let ty = p.ty.as_deref().unwrap_or("");
                 let ty_last = ty.rsplit('.').next().unwrap_or(ty);
                 let connected = p.decorators.iter().any(|d| match &d.expr {
@@ -1278,12 +1326,15 @@ fn gateway(cx: &mut Interp<'_>, class: ClassRef, gw: &Dec) {
                     }
                     _ => false,
                 });
-                let value = if connected || ty_last == "Socket" {
+                let value = if connected || ty_last == "Socket" || (socket_first && i == 0) {
                     Value::Handle(Handle::Socket {
                         namespace: ns.clone(),
                         client: false,
                     })
-                } else if ty_last == "Server" || ty_last == "Namespace" {
+                } else if ty_last == "Server"
+                    || ty_last == "Namespace"
+                    || func.name.as_deref() == Some("afterInit")
+                {
                     Value::Handle(Handle::SocketServer {
                         namespace: ns.clone(),
                     })
