@@ -601,7 +601,7 @@ fn app_call(
             let args = cx.eval_args(&call.args, env);
             let prefix = match args.first().map(|a| &a.value) {
                 Some(Value::Text(t)) => t.clone(),
-                Some(_) => Text::unknown(&args[0].label),
+                Some(_) => Text::unknown(&written(&call.args[0])),
                 None => return None,
             };
             let mut exclude = Vec::new();
@@ -1411,5 +1411,24 @@ fn ws_responses(cx: &mut Interp<'_>, file: FileId, returns: &[Expr], namespace: 
             client: false,
             candidates: Vec::new(),
         });
+    }
+}
+
+/// An expression as written, keeping a call's literal arguments and eliding the others:
+/// `config.get('API_PREFIX')`, `configService.getOrThrow('app.apiPrefix', …)`.
+fn written(expr: &Expr) -> String {
+    match expr {
+        Expr::Call(call) => {
+            let args: Vec<String> = call
+                .args
+                .iter()
+                .map(|a| match a {
+                    Expr::Str(..) | Expr::Num(_) | Expr::Bool(_) => describe(a),
+                    _ => "…".to_string(),
+                })
+                .collect();
+            format!("{}({})", describe(&call.callee), args.join(", "))
+        }
+        other => describe(other),
     }
 }
