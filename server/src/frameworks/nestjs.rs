@@ -87,6 +87,26 @@ struct State {
     module_paths: HashMap<ClassRef, Text>,
     /// Metadata keys each guard class reads through the `Reflector`.
     guard_keys: HashMap<ClassRef, Vec<String>>,
+    /// Middleware bound in modules' `configure(consumer)`.
+    consumers: Vec<Binding>,
+}
+
+/// `consumer.apply(...middleware).exclude(...routes).forRoutes(...routes)`.
+#[derive(Clone, Debug)]
+struct Binding {
+    middleware: Vec<String>,
+    routes: Vec<RouteTarget>,
+    exclude: Vec<RouteTarget>,
+}
+
+/// What `forRoutes`/`exclude` name: a controller, or a path (with wildcards) and a method.
+#[derive(Clone, Debug)]
+enum RouteTarget {
+    Controller(ClassRef),
+    Path {
+        path: String,
+        method: Option<String>,
+    },
 }
 
 /// A decorator as resolved: where it comes from, its name, and its evaluated arguments.
@@ -757,6 +777,10 @@ fn scan_modules(cx: &mut Interp<'_>) {
                 file,
                 id: id as u32,
             };
+            if let Some(m) = class.method("configure") {
+                let bindings = consumer_bindings(cx, file, m.function);
+                cx.state::<State>().consumers.extend(bindings);
+            }
             if let Some(Value::Array(items)) = prop(o, "controllers") {
                 let list = items
                     .iter()
@@ -1010,6 +1034,7 @@ fn controller(cx: &mut Interp<'_>, class: ClassRef, ctrl: &Dec, class_decs: &[De
     let guard_keys = state.guard_keys.clone();
     let throttle_default = state.throttle_default.clone();
     let module_path = state.module_paths.get(&class).cloned();
+    let consumers = state.consumers.clone();
 
     for (owner, index) in methods_with_inherited(cx, class) {
         let ofacts = cx.facts(owner.file);
@@ -1075,6 +1100,9 @@ fn controller(cx: &mut Interp<'_>, class: ClassRef, ctrl: &Dec, class_decs: &[De
                             _ => Text::literal(""),
                         };
                         let full = join(&[&global, &version_seg, &rest]);
+                        // Middleware runs before guards.
+                        let mut route_mw = consumer_middleware(&consumers, class, &rest.text, http);
+                        route_mw.extend(middleware.iter().cloned());
                         let seq = cx.next_seq();
                         cx.graph.add_route(
                             router,
@@ -1083,7 +1111,7 @@ fn controller(cx: &mut Interp<'_>, class: ClassRef, ctrl: &Dec, class_decs: &[De
                                 path: full,
                                 site: dec.site,
                                 handler: Some(handler.clone()),
-                                middleware: middleware.clone(),
+                                middleware: route_mw,
                                 seq,
                             },
                         );
@@ -1182,7 +1210,12 @@ fn path_matches(pattern: &str, path: &str) -> bool {
         .filter(|s| !s.is_empty())
         .collect();
     for (i, p) in pat.iter().enumerate() {
-        if *p == "*" || *p == "(.*)" || p.starts_with("*") || p.ends_with("(.*)") {
+        if *p == "*"
+            || *p == "(.*)"
+            || p.starts_with('*')
+            || p.starts_with("{*")
+            || p.ends_with("(.*)")
+        {
             let head = p.trim_end_matches("(.*)").trim_end_matches('*');
             return segs.len() >= i
                 && (head.is_empty() || segs.get(i).is_some_and(|s| s.starts_with(head)));
@@ -1431,4 +1464,147 @@ fn written(expr: &Expr) -> String {
         }
         other => describe(other),
     }
+}
+
+/// The `consumer.apply(...).exclude(...).forRoutes(...)` chains written in a module's
+/// `configure` method.
+fn consumer_bindings(cx: &mut Interp<'_>, file: FileId, function: FnId) -> Vec<Binding> {
+    let facts = cx.facts(file);
+    let env = Rc::new(Env {
+        file,
+        function: Some(function),
+        args: Vec::new(),
+        bound: false,
+        this: None,
+        loops: Vec::new(),
+        parent: Some(cx.module_env(file)),
+        ctx: 0,
+        ctx_depth: 0,
+    });
+    let mut out = Vec::new();
+    for site in facts.calls.iter().filter(|c| c.scope == Some(function)) {
+        // Walk the chain from its last link back to `apply`.
+        let mut links: Vec<(&str, &[Expr])> = Vec::new();
+        let mut expr = &site.expr;
+        while let Expr::Call(call) = expr {
+            let Expr::Member(object, method, _) = &call.callee else {
+                break;
+            };
+            links.push((method.as_str(), &call.args));
+            expr = object;
+        }
+        if !links.iter().any(|(m, _)| *m == "apply")
+            || !links.iter().any(|(m, _)| *m == "forRoutes")
+        {
+            continue;
+        }
+        let mut binding = Binding {
+            middleware: Vec::new(),
+            routes: Vec::new(),
+            exclude: Vec::new(),
+        };
+        for (method, args) in links.into_iter().rev() {
+            let values = cx.eval_args(args, &env);
+            match method {
+                "apply" => {
+                    for a in &values {
+                        let (name, _) = guard_name(cx, a);
+                        binding.middleware.push(name);
+                    }
+                }
+                "forRoutes" => binding.routes.extend(values.iter().flat_map(route_targets)),
+                "exclude" => binding
+                    .exclude
+                    .extend(values.iter().flat_map(route_targets)),
+                _ => {}
+            }
+        }
+        out.push(binding);
+    }
+    out
+}
+
+fn route_targets(arg: &Arg) -> Vec<RouteTarget> {
+    match &arg.value {
+        Value::Class(c) => vec![RouteTarget::Controller(*c)],
+        Value::Text(t) => vec![RouteTarget::Path {
+            path: t.text.clone(),
+            method: None,
+        }],
+        Value::Object(o) => {
+            let Some(Value::Text(p)) = prop(o, "path") else {
+                return Vec::new();
+            };
+            let method = match prop(o, "method") {
+                Some(Value::External(m)) => {
+                    m.path.last().map(|x| x.to_string()).filter(|x| x != "ALL")
+                }
+                Some(Value::Num(n)) => request_method(*n),
+                _ => None,
+            };
+            vec![RouteTarget::Path {
+                path: p.text.clone(),
+                method,
+            }]
+        }
+        Value::Array(items) => items
+            .iter()
+            .flat_map(|v| {
+                route_targets(&Arg {
+                    value: v.clone(),
+                    label: arg.label.clone(),
+                    site: None,
+                    inner: None,
+                })
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn target_matches(target: &RouteTarget, class: ClassRef, path: &str, method: &str) -> bool {
+    match target {
+        RouteTarget::Controller(c) => *c == class,
+        RouteTarget::Path { path: p, method: m } => {
+            if m.as_deref().is_some_and(|m| m != method) {
+                return false;
+            }
+            let p = p.trim();
+            p == "*" || p == "/*" || p == "(.*)" || path_matches(p, path)
+        }
+    }
+}
+
+/// The middleware bound to a route through `MiddlewareConsumer`, in binding order.
+fn consumer_middleware(
+    bindings: &[Binding],
+    class: ClassRef,
+    path: &str,
+    method: &str,
+) -> Vec<Middleware> {
+    let mut out: Vec<Middleware> = Vec::new();
+    for b in bindings {
+        if !b
+            .routes
+            .iter()
+            .any(|t| target_matches(t, class, path, method))
+        {
+            continue;
+        }
+        if b.exclude
+            .iter()
+            .any(|t| target_matches(t, class, path, method))
+        {
+            continue;
+        }
+        for name in &b.middleware {
+            if !out.iter().any(|m| &m.name == name) {
+                out.push(Middleware {
+                    name: name.clone(),
+                    rate_limit: None,
+                });
+            }
+        }
+    }
+    out
 }
