@@ -221,23 +221,71 @@ fn resolve_decorator(
                 ctx_depth: 0,
             });
             let mut metadata = None;
-            if let Some(Expr::Call(ret)) = func.returns.first() {
-                match cx.eval(&ret.callee, &fenv) {
-                    Value::External(e) if e.module.as_ref() == COMMON => {
-                        match e.path.last().map(|p| p.as_ref()) {
-                            Some("applyDecorators") => {
-                                for inner in &ret.args {
-                                    resolve_decorator(cx, inner, &fenv, Some(site), out, depth + 1);
-                                }
+            // With several returns (one per shape of the arguments), the one that passes on
+            // what the decorator was given (its parameters and what it derives from them).
+            let mut params: Vec<&str> = func
+                .params
+                .iter()
+                .filter_map(|p| match &p.pattern {
+                    crate::facts::Pattern::Ident(n, _) => Some(n.as_str()),
+                    crate::facts::Pattern::Rest(inner) => match inner.as_ref() {
+                        crate::facts::Pattern::Ident(n, _) => Some(n.as_str()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            params.extend(
+                facts
+                    .bindings
+                    .iter()
+                    .filter(|b| b.scope == Some(f.func.id))
+                    .map(|b| b.name.as_str()),
+            );
+            let calls: Vec<&Call> = func
+                .returns
+                .iter()
+                .filter_map(|r| match r {
+                    Expr::Call(c) => Some(c.as_ref()),
+                    _ => None,
+                })
+                .collect();
+            let chosen = if called && !args.is_empty() && calls.len() > 1 {
+                calls
+                    .iter()
+                    .find(|c| c.args.iter().any(|a| mentions(a, &params)))
+                    .or(calls.first())
+                    .copied()
+            } else {
+                calls.first().copied()
+            };
+            if let Some(ret) = chosen {
+                if let Value::External(e) = cx.eval(&ret.callee, &fenv) {
+                    let last = e.path.last().map(|p| p.to_string()).unwrap_or_default();
+                    match (e.module.as_ref(), last.as_str()) {
+                        (COMMON, "applyDecorators") => {
+                            for inner in &ret.args {
+                                resolve_decorator(cx, inner, &fenv, Some(site), out, depth + 1);
                             }
-                            Some("SetMetadata") => {
-                                let margs = cx.eval_args(&ret.args, &fenv);
-                                metadata = metadata_of(&margs);
-                            }
-                            _ => {}
+                        }
+                        (COMMON, "SetMetadata") => {
+                            let margs = cx.eval_args(&ret.args, &fenv);
+                            metadata = metadata_of(&margs);
+                        }
+                        // A decorator that forwards to a framework's own
+                        // (`ApiController('x')` returning `Controller(...)`).
+                        _ => {
+                            let fargs = cx.eval_args(&ret.args, &fenv);
+                            out.push(Dec {
+                                module: Some(e.module.clone()),
+                                name: last,
+                                args: fargs,
+                                called: true,
+                                site,
+                                metadata: None,
+                            });
                         }
                     }
-                    _ => {}
                 }
             }
             // The user's decorator stays visible by its own name (roles, public markers) next
@@ -1607,4 +1655,29 @@ fn consumer_middleware(
         }
     }
     out
+}
+
+/// Whether an expression mentions one of `names` (as an identifier or spread of one).
+fn mentions(expr: &Expr, names: &[&str]) -> bool {
+    match expr {
+        Expr::Ident(n, _) => names.contains(&n.as_str()),
+        Expr::Call(c) | Expr::New(c) => {
+            mentions(&c.callee, names) || c.args.iter().any(|a| mentions(a, names))
+        }
+        Expr::Member(o, _, _) => mentions(o, names),
+        Expr::Index(o, i) => mentions(o, names) || mentions(i, names),
+        Expr::Spread(e) => mentions(e, names),
+        Expr::Binary(_, l, r) => mentions(l, names) || mentions(r, names),
+        Expr::Array(items) => items.iter().any(|i| mentions(i, names)),
+        Expr::Template(parts, _) => parts.iter().any(|p| match p {
+            crate::facts::TemplatePart::Expr(e) => mentions(e, names),
+            crate::facts::TemplatePart::Lit(_) => false,
+        }),
+        Expr::Object(props, _) => props.iter().any(|p| match p {
+            crate::facts::Prop::KeyValue(_, v) | crate::facts::Prop::Spread(v) => {
+                mentions(v, names)
+            }
+        }),
+        _ => false,
+    }
 }
