@@ -83,6 +83,7 @@ struct State {
     throttle_default: Option<String>,
     scanned: bool,
     gateways_prepared: bool,
+    setup_prescanned: bool,
     /// The `RouterModule` path of each controller's module.
     module_paths: HashMap<ClassRef, Text>,
     /// Metadata keys each guard class reads through the `Reflector`.
@@ -627,6 +628,7 @@ impl Framework for NestJs {
     }
 
     fn class_declared(&self, cx: &mut Interp<'_>, class: ClassRef) {
+        prescan_app_setup(cx);
         prepare_gateways(cx);
         let facts = cx.facts(class.file);
         let Some(decl) = facts.class(class.id) else {
@@ -1679,5 +1681,68 @@ fn mentions(expr: &Expr, names: &[&str]) -> bool {
             }
         }),
         _ => false,
+    }
+}
+
+/// Application set-up (`app.setGlobalPrefix(...)`, `app.enableVersioning(...)`,
+/// `app.useGlobalGuards(...)`) written in a function nothing visibly calls (a serverless handler,
+/// a bootstrap exported to a launcher) is read before the controllers, so that it applies to them.
+fn prescan_app_setup(cx: &mut Interp<'_>) {
+    if cx.state::<State>().setup_prescanned {
+        return;
+    }
+    cx.state::<State>().setup_prescanned = true;
+    for file in 0..cx.file_count() as FileId {
+        if !cx.file_imports(file, "@nestjs/") {
+            continue;
+        }
+        let facts = cx.facts(file);
+        for site in &facts.calls {
+            let Some(function) = site.scope else {
+                continue;
+            };
+            let Expr::Call(call) = &site.expr else {
+                continue;
+            };
+            let Expr::Member(_, method, _) = &call.callee else {
+                continue;
+            };
+            if !matches!(
+                method.as_str(),
+                "setGlobalPrefix" | "enableVersioning" | "useGlobalGuards"
+            ) {
+                continue;
+            }
+            let already = {
+                let state = cx.state::<State>();
+                match method.as_str() {
+                    "setGlobalPrefix" => state.prefix.is_some(),
+                    "enableVersioning" => state.versioning.is_some(),
+                    _ => false,
+                }
+            };
+            if already {
+                continue;
+            }
+            let parent = match facts.function(function).and_then(|f| f.parent) {
+                Some(_) => None,
+                None => Some(cx.module_env(file)),
+            };
+            let Some(parent) = parent else {
+                continue;
+            };
+            let env = Rc::new(Env {
+                file,
+                function: Some(function),
+                args: Vec::new(),
+                bound: false,
+                this: None,
+                loops: Vec::new(),
+                parent: Some(parent),
+                ctx: 0,
+                ctx_depth: 0,
+            });
+            cx.eval(&site.expr, &env);
+        }
     }
 }
