@@ -218,8 +218,10 @@ fn resolve_decorator(
                 this: None,
                 loops: Vec::new(),
                 parent: Some(f.env.clone().unwrap_or_else(|| cx.module_env(f.func.file))),
-                ctx: 0,
-                ctx_depth: 0,
+                // Each use of the decorator is its own call: what it computes from its
+                // arguments is not shared with other uses.
+                ctx: decorator_ctx(site),
+                ctx_depth: 1,
             });
             let mut metadata = None;
             // With several returns (one per shape of the arguments), the one that passes on
@@ -1745,4 +1747,11 @@ fn prescan_app_setup(cx: &mut Interp<'_>) {
             cx.eval(&site.expr, &env);
         }
     }
+}
+
+fn decorator_ctx(site: Site) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    ("decorator", site.file, site.call.start).hash(&mut h);
+    h.finish()
 }
