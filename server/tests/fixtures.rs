@@ -64,6 +64,22 @@ fn showcase_inventory_matches_its_expectation() {
 }
 
 #[test]
+fn nestjs_inventory_matches_its_expectation() {
+    let dir = fixtures_dir().join("nestjs");
+    if let Err(e) = check(&dir) {
+        panic!("{e}");
+    }
+}
+
+#[test]
+fn routing_controllers_inventory_matches_its_expectation() {
+    let dir = fixtures_dir().join("routing-controllers");
+    if let Err(e) = check(&dir) {
+        panic!("{e}");
+    }
+}
+
+#[test]
 fn every_pattern_fixture_matches_its_expectation() {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(fixtures_dir().join("patterns"))
         .expect("fixtures/patterns exists")

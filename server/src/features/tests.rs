@@ -489,3 +489,135 @@ fn features_work_on_a_pattern_fixture() {
     // Server code only: whether a client handles the events cannot be known.
     assert!(analysis.diagnostics().is_empty());
 }
+
+const NEST: &str = r#"
+//- /src/main.ts
+import { NestFactory } from '@nestjs/core';
+import { VersioningType } from '@nestjs/common';
+import { AppModule } from './app.module';
+async function bootstrap() {
+  const app = await NestFactory.create(AppModule);
+  app.setGlobalPrefix('api');
+  app.enableVersioning({ type: VersioningType.URI, defaultVersion: '1' });
+  await app.listen(3000);
+}
+bootstrap();
+//- /src/app.module.ts
+import { Module } from '@nestjs/common';
+import { CatsController } from './cats.controller';
+@Module({ controllers: [CatsController] })
+export class AppModule {}
+//- /src/cats.controller.ts
+import { Controller, Get, Param, UseGuards } from '@nestjs/common';
+import { AuthGuard } from '@nestjs/passport';
+@Controller('cats')
+export class CatsController {
+  @Get(':id')
+  @UseGuards(AuthGuard('jwt'))
+  findOne(@Param('id') id: string) {
+    return { id };
+  }
+}
+//- /src/events.gateway.ts
+import { SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { Server } from 'socket.io';
+@WebSocketGateway({ namespace: 'live' })
+export class EventsGateway {
+  @WebSocketServer() server: Server;
+  @SubscribeMessage('cats:watch')
+  watch() {
+    this.server.emit('cats:update', { at: 1 });
+  }
+}
+"#;
+
+#[test]
+fn nestjs_hover_and_definition_on_a_route_decorator() {
+    let f = Fixture::new(&at(NEST, "src/cats.controller.ts", "Get(':id')"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert!(
+        card.markdown.starts_with("**GET** `/api/v1/cats/:id`\n\n"),
+        "{}",
+        card.markdown
+    );
+    assert!(
+        card.markdown
+            .contains("- Handler: `CatsController.findOne` at src/cats.controller.ts:7\n"),
+        "{}",
+        card.markdown
+    );
+    assert!(
+        card.markdown.contains("- Auth: `AuthGuard('jwt')`\n"),
+        "{}",
+        card.markdown
+    );
+    assert_eq!(
+        f.render_all(&f.analysis().definition(file, text, offset)),
+        "src/cats.controller.ts:7:3 findOne"
+    );
+}
+
+#[test]
+fn nestjs_hover_on_a_gateway_event() {
+    let f = Fixture::new(&at(NEST, "src/events.gateway.ts", "'cats:watch'"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert!(
+        card.markdown
+            .starts_with("**Socket.IO event** `cats:watch` (namespace `/live`)"),
+        "{}",
+        card.markdown
+    );
+    assert!(
+        card.markdown
+            .contains("`EventsGateway.watch` at src/events.gateway.ts:7"),
+        "{}",
+        card.markdown
+    );
+}
+
+const ROUTING_CONTROLLERS: &str = r#"
+//- /src/app.ts
+import express from 'express';
+import { useExpressServer } from 'routing-controllers';
+import { BookController } from './BookController';
+const app = express();
+useExpressServer(app, { routePrefix: '/api', controllers: [BookController] });
+app.listen(3000);
+//- /src/BookController.ts
+import { Authorized, Get, JsonController, Param } from 'routing-controllers';
+@JsonController('/books')
+export class BookController {
+  @Get('/:id')
+  @Authorized('reader')
+  getOne(@Param('id') id: string) {
+    return { id };
+  }
+}
+"#;
+
+#[test]
+fn routing_controllers_hover_and_definition_on_a_route_decorator() {
+    let f = Fixture::new(&at(
+        ROUTING_CONTROLLERS,
+        "src/BookController.ts",
+        "Get('/:id')",
+    ));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert!(
+        card.markdown.starts_with("**GET** `/api/books/:id`\n\n"),
+        "{}",
+        card.markdown
+    );
+    assert!(
+        card.markdown.contains("- Auth: `Authorized('reader')`\n"),
+        "{}",
+        card.markdown
+    );
+    assert_eq!(
+        f.render_all(&f.analysis().definition(file, text, offset)),
+        "src/BookController.ts:6:3 getOne"
+    );
+}

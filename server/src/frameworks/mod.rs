@@ -4,6 +4,8 @@
 
 pub mod declared;
 mod express;
+mod nestjs;
+mod routing_controllers;
 mod socketio;
 
 use std::rc::Rc;
@@ -87,4 +89,9 @@ pub trait Framework: Sync {
     }
 }
 
-pub static FRAMEWORKS: &[&dyn Framework] = &[&express::Express, &socketio::SocketIo];
+pub static FRAMEWORKS: &[&dyn Framework] = &[
+    &express::Express,
+    &socketio::SocketIo,
+    &nestjs::NestJs,
+    &routing_controllers::RoutingControllers,
+];

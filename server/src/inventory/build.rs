@@ -35,8 +35,9 @@ const GUARD_VERBS: [&str; 8] = [
 ];
 
 /// Middleware that sets authentication up or makes it optional, or limits rates: not a guard.
-const NOT_GUARDS: [&str; 5] = [
+const NOT_GUARDS: [&str; 6] = [
     "initialize",
+    "throttl",
     "optional",
     "limit",
     "passport.session",
@@ -375,6 +376,8 @@ mod tests {
         assert!(!is_auth("userValidation", &[]));
         assert!(!is_auth("lusca.xssProtection(true)", &[]));
         assert!(is_auth("protect", &[]));
+        assert!(is_auth("JwtAuthGuard", &[]));
+        assert!(!is_auth("ThrottlerGuard", &[]));
         assert!(is_auth("ensureCustomer", &["ensureCustomer".to_string()]));
     }
 }

@@ -968,7 +968,20 @@ impl<'a> Interp<'a> {
         };
         match self.type_alias(alias_file, &alias_name, 0) {
             Some(aliased) => self.typed_value_at_depth(alias_file, &aliased, key, span, depth + 1),
-            None => Value::unknown(ty),
+            None => {
+                // A parameter or field typed as a class the code defines, with no visible value,
+                // is an instance of it (what dependency injection hands a constructor).
+                if head == first && facts.lookup(first, None).is_some() {
+                    let env = self.module_env(file);
+                    if let Value::Class(class) = self.lookup(first, &env) {
+                        return Value::Instance(Rc::new(Instance {
+                            class,
+                            args: Vec::new(),
+                        }));
+                    }
+                }
+                Value::unknown(ty)
+            }
         }
     }
 
@@ -2037,6 +2050,17 @@ pub fn format_number(n: f64) -> String {
 }
 
 impl Interp<'_> {
+    /// How many files resolution sees; file ids run from 0 to this.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Fixes what `this.prop` is on instances of `class`, for a field a framework fills in
+    /// (a NestJS gateway's `@WebSocketServer() server`).
+    pub fn set_field(&mut self, class: ClassRef, prop: &str, value: Value) {
+        self.field_cache.insert((class, prop.to_string()), value);
+    }
+
     /// How to name a value that reached a call without its source text (array elements).
     pub fn label_of(&self, value: &Value) -> String {
         value_label(self, value)
