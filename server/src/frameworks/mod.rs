@@ -3,6 +3,10 @@
 //! line to [`FRAMEWORKS`]; nothing downstream changes.
 
 mod express;
+mod fastify;
+mod hono;
+mod koa;
+mod routing;
 mod socketio;
 
 use std::rc::Rc;
@@ -86,4 +90,10 @@ pub trait Framework: Sync {
     }
 }
 
-pub static FRAMEWORKS: &[&dyn Framework] = &[&express::Express, &socketio::SocketIo];
+pub static FRAMEWORKS: &[&dyn Framework] = &[
+    &fastify::Fastify,
+    &koa::Koa,
+    &hono::Hono,
+    &express::Express,
+    &socketio::SocketIo,
+];

@@ -139,6 +139,12 @@ impl<'a> Interp<'a> {
         self.files[file as usize].path
     }
 
+    /// How many files the workspace has (ids run from 0), for frameworks that load whole
+    /// directories (Fastify's autoload).
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
     pub fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
