@@ -356,7 +356,7 @@ fn run_plugin(
     env: &Rc<Env>,
     site: Site,
     salt: u64,
-) {
+) -> RouterId {
     let shared = cx.state::<FastifyState>().shared.contains(&f.func);
     let context = if shared && prefix.is_none() {
         parent
@@ -374,6 +374,7 @@ fn run_plugin(
     }];
     args.extend(options);
     cx.invoke(env, f, args, None, site, salt);
+    context
 }
 
 /// `register(autoload, { dir, options: { prefix } })`: every plugin file under `dir`, prefixed
@@ -403,6 +404,9 @@ fn autoload(
         routing::prop(options, "dirNameRoutePrefix"),
         Some(Value::Bool(false))
     );
+    let flag = |name: &str| matches!(routing::prop(options, name), Some(Value::Bool(true)));
+    let auto_hooks = flag("autoHooks");
+    let cascade = flag("cascadeHooks");
     let route_params = matches!(
         routing::prop(options, "routeParams"),
         Some(Value::Bool(true))
@@ -468,7 +472,7 @@ fn autoload(
             env.ctx ^ ((hash_str(rel) as u64) << 16),
         );
         let plugin_options = inner.clone().map(synthetic_arg);
-        run_plugin(
+        let context = run_plugin(
             cx,
             router,
             &plugin,
@@ -479,6 +483,34 @@ fn autoload(
             site,
             *file as u64 + 1,
         );
+        if !auto_hooks {
+            continue;
+        }
+        // `autohooks` files add their hooks to the plugins of their folder (and, with
+        // `cascadeHooks`, of the folders below it).
+        for (hooks_file, hooks_rel) in &files {
+            let (hooks_folder, hooks_name) = hooks_rel
+                .rsplit_once('/')
+                .unwrap_or(("", hooks_rel.as_str()));
+            let applies = hooks_name.starts_with("autohooks.")
+                && (hooks_folder == folder
+                    || (cascade
+                        && (hooks_folder.is_empty()
+                            || folder.starts_with(&format!("{hooks_folder}/")))));
+            if !applies {
+                continue;
+            }
+            if let Value::Function(hooks) = cx.export_value(*hooks_file, "default") {
+                let arg = Arg {
+                    value: Value::Handle(Handle::Router(context)),
+                    label: Rc::from("fastify"),
+                    site: None,
+                    inner: None,
+                };
+                let salt = ((*file as u64 + 1) << 32) | (*hooks_file as u64 + 1);
+                cx.invoke(env, &hooks, vec![arg], None, site, salt);
+            }
+        }
     }
 }
 
@@ -491,7 +523,11 @@ fn directory(expr: &Expr, here: &str) -> Option<String> {
             if !(callee.ends_with("join") || callee.ends_with("resolve")) {
                 return None;
             }
-            if !matches!(c.args.first(), Some(Expr::Ident(n, _)) if n == "__dirname") {
+            let base = c.args.first().map(crate::resolve::describe);
+            if !matches!(
+                base.as_deref(),
+                Some("__dirname" | "import.meta.dirname" | "import.meta.dir")
+            ) {
                 return None;
             }
             c.args[1..]
