@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::rc::Rc;
 
-use crate::facts::{Call, Expr};
+use crate::facts::{BindingInit, Call, ExportTarget, Expr, FnId, Pattern};
 use crate::resolve::graph::{NodeKey, RouterId, RouterKind};
 use crate::resolve::value::{Arg, Env, FnRef, FnValue, Site, Text, Value};
 use crate::resolve::Interp;
@@ -85,12 +85,14 @@ impl Framework for Fastify {
         if module != "fastify" || !matches!(last, Some("FastifyInstance")) {
             return None;
         }
-        Some(Value::Handle(Handle::Router(cx.router(
-            key,
-            NAME,
-            RouterKind::Param,
-            site,
-        ))))
+        let kind = if is_cli_root(cx, site.file, key.1) {
+            RouterKind::App
+        } else {
+            RouterKind::Param
+        };
+        Some(Value::Handle(Handle::Router(
+            cx.router(key, NAME, kind, site),
+        )))
     }
 
     fn call_method(
@@ -171,26 +173,83 @@ impl Framework for Fastify {
         env: &Rc<Env>,
         site: Site,
     ) -> Option<Value> {
-        let uses_fastify = cx.file_imports(site.file, "fastify")
-            || cx.file_imports(site.file, "@fastify/")
-            || receiver == "fastify";
-        if !uses_fastify {
+        if !uses_fastify(cx, site.file) && receiver != "fastify" {
             return None;
         }
+        let root = match cli_root_param(cx, site.file) {
+            Some((function, name, start)) if name == receiver && env.function == Some(function) => {
+                Some(cx.router((site.file, start, 0), NAME, RouterKind::App, site))
+            }
+            _ => None,
+        };
         let is_route = (METHODS.contains(&method) && routing::route_shaped(call))
             || (method == "route" && matches!(call.args.first(), Some(Expr::Object(..))));
-        if !is_route {
+        let is_setup = matches!(method, "register" | "addHook");
+        if !is_route && !(is_setup && (root.is_some() || is_instance_name(receiver))) {
             return None;
         }
-        let router = routing::unresolved_router(cx, NAME, receiver, env, site);
-        let args = cx.eval_args(&call.args, env);
-        if method == "route" {
-            route(cx, router, call.args.first(), &args[0], env, site);
-        } else {
-            shorthand(cx, router, method, call, &args, env, site);
-        }
-        Some(Value::Handle(Handle::Router(router)))
+        let router = match root {
+            Some(r) => r,
+            None => routing::unresolved_router(cx, NAME, receiver, env, site),
+        };
+        self.call_method(cx, &Handle::Router(router), method, call, env, site)
     }
+}
+
+/// Names an untyped Fastify instance parameter usually has.
+fn is_instance_name(receiver: &str) -> bool {
+    matches!(
+        receiver,
+        "fastify" | "app" | "server" | "instance" | "f" | "fastifyInstance"
+    )
+}
+
+/// Whether a file imports or requires Fastify or one of its plugins.
+fn uses_fastify(cx: &Interp<'_>, file: FileId) -> bool {
+    let from_fastify =
+        |m: &str| m == "fastify" || m.starts_with("fastify-") || m.starts_with("@fastify/");
+    cx.facts(file)
+        .imports
+        .iter()
+        .any(|i| from_fastify(&i.module))
+        || cx.facts(file).bindings.iter().any(|b| match &b.init {
+            BindingInit::Expr(Expr::Call(c)) => {
+                matches!(&c.callee, Expr::Ident(n, _) if n == "require")
+                    && matches!(c.args.first(), Some(Expr::Str(m, _)) if from_fastify(m))
+            }
+            _ => false,
+        })
+}
+
+/// The instance parameter of the default export of an `app` module (its function, name and
+/// offset): the root plugin that `fastify-cli` (`fastify start app.js`) runs at the root.
+fn cli_root_param(cx: &Interp<'_>, file: FileId) -> Option<(FnId, String, u32)> {
+    let path = cx.path(file);
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if name.split('.').next() != Some("app") {
+        return None;
+    }
+    let facts = cx.facts(file);
+    let export = facts.exports.iter().find(|e| e.name == "default")?;
+    let function = match &export.target {
+        ExportTarget::Expr(Expr::Function(id)) => Some(*id),
+        ExportTarget::Local(local) => facts.bindings.iter().find_map(|b| match &b.init {
+            BindingInit::Function(id) if b.name == *local && b.scope.is_none() => Some(*id),
+            BindingInit::Expr(Expr::Function(id)) if b.name == *local && b.scope.is_none() => {
+                Some(*id)
+            }
+            _ => None,
+        }),
+        _ => None,
+    }?;
+    match &facts.function(function)?.params.first()?.pattern {
+        Pattern::Ident(name, span) => Some((function, name.clone(), span.start)),
+        _ => None,
+    }
+}
+
+fn is_cli_root(cx: &Interp<'_>, file: FileId, offset: u32) -> bool {
+    cli_root_param(cx, file).is_some_and(|(_, _, start)| start == offset)
 }
 
 /// The hooks of route options, as middleware in the order they run.
