@@ -27,6 +27,9 @@ const METHODS: [&str; 9] = [
 
 const ROUTER_MODULES: [&str; 2] = ["@koa/router", "koa-router"];
 
+/// Packages whose router extends koa-router, with the export that creates it.
+const DERIVED_ROUTERS: [(&str, &str); 1] = [("koa-swagger-decorator", "SwaggerRouter")];
+
 #[derive(Default)]
 struct KoaState {
     /// A router's outer node (what `routes()` returns), by the node its routes go to.
@@ -91,24 +94,10 @@ impl Framework for Koa {
                 Some(Value::Handle(Handle::Router(id)))
             }
             (m, [] | ["default"] | ["Router"]) if ROUTER_MODULES.contains(&m) => {
-                let args = cx.eval_args(&call.args, env);
-                let prefix = args
-                    .first()
-                    .and_then(|a| text_prop(&a.value, "prefix"))
-                    .unwrap_or_else(|| Text::literal(""));
-                let outer = cx.router(key, NAME, RouterKind::Router, site);
-                let inner_key = (site.file, call.name_span.start | 0x8000_0000, env.ctx);
-                let inner = cx.router(inner_key, NAME, RouterKind::Router, site);
-                cx.state::<KoaState>().outer.insert(inner, outer);
-                if !cx
-                    .graph
-                    .mounts
-                    .iter()
-                    .any(|m| m.parent == outer && m.child == inner)
-                {
-                    routing::mount(cx, outer, inner, prefix, Vec::new());
-                }
-                Some(Value::Handle(Handle::Router(inner)))
+                Some(new_router(cx, call, env, site))
+            }
+            (m, [name]) if DERIVED_ROUTERS.contains(&(m, *name)) => {
+                Some(new_router(cx, call, env, site))
             }
             // `mount('/v1', app)`: a node holding the app under the prefix.
             ("koa-mount", [] | ["default"]) => {
@@ -141,7 +130,9 @@ impl Framework for Koa {
         let known = match module {
             "koa" => matches!(last, None | Some("Koa" | "default")),
             m if ROUTER_MODULES.contains(&m) => matches!(last, None | Some("Router" | "default")),
-            _ => false,
+            m => DERIVED_ROUTERS
+                .iter()
+                .any(|(module, name)| *module == m && last == Some(*name)),
         };
         if !known {
             return None;
@@ -239,6 +230,30 @@ impl Framework for Koa {
         register(cx, router, method, &args, env, site);
         Some(Value::Handle(Handle::Router(router)))
     }
+}
+
+/// `new Router({ prefix })`: the node routes go to, mounted under the prefix in the node
+/// `routes()` hands out.
+fn new_router(cx: &mut Interp<'_>, call: &Call, env: &Rc<Env>, site: Site) -> Value {
+    let key = (site.file, call.span.start, env.ctx);
+    let args = cx.eval_args(&call.args, env);
+    let prefix = args
+        .first()
+        .and_then(|a| text_prop(&a.value, "prefix"))
+        .unwrap_or_else(|| Text::literal(""));
+    let outer = cx.router(key, NAME, RouterKind::Router, site);
+    let inner_key = (site.file, call.name_span.start | 0x8000_0000, env.ctx);
+    let inner = cx.router(inner_key, NAME, RouterKind::Router, site);
+    cx.state::<KoaState>().outer.insert(inner, outer);
+    if !cx
+        .graph
+        .mounts
+        .iter()
+        .any(|m| m.parent == outer && m.child == inner)
+    {
+        routing::mount(cx, outer, inner, prefix, Vec::new());
+    }
+    Value::Handle(Handle::Router(inner))
 }
 
 /// `METHOD([name,] path, ...middleware, handler)`.
