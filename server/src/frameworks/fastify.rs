@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use crate::facts::{BindingInit, Call, ExportTarget, Expr, FnId, Pattern};
 use crate::resolve::graph::{NodeKey, RouterId, RouterKind};
-use crate::resolve::value::{Arg, Env, FnRef, FnValue, Site, Text, Value};
+use crate::resolve::value::{Arg, Env, External, FnRef, FnValue, Site, Text, Value};
 use crate::resolve::Interp;
 use crate::workspace::FileId;
 
@@ -28,6 +28,8 @@ const METHODS: [&str; 8] = [
 const HOOKS: [&str; 4] = ["onRequest", "preParsing", "preValidation", "preHandler"];
 
 const AUTOLOAD: [&str; 2] = ["@fastify/autoload", "fastify-autoload"];
+
+const RATE_LIMIT: [&str; 2] = ["@fastify/rate-limit", "fastify-rate-limit"];
 
 const SOURCE_EXTENSIONS: [&str; 6] = [".ts", ".js", ".mts", ".cts", ".mjs", ".cjs"];
 
@@ -152,6 +154,19 @@ impl Framework for Fastify {
                 }
                 same
             }
+            // `fastify.rateLimit({ max, timeWindow })` as a route's hook.
+            "rateLimit" => {
+                let options = match call.args.first() {
+                    Some(a) => cx.eval(a, env),
+                    None => Value::Nullish,
+                };
+                let label = crate::resolve::describe(&Expr::Call(Box::new(call.clone())));
+                Some(
+                    rate_limiter(&options, "fastify.rateLimit")
+                        .map(|a| a.value)
+                        .unwrap_or_else(|| Value::unknown(&label)),
+                )
+            }
             "decorate"
             | "decorateRequest"
             | "decorateReply"
@@ -252,9 +267,15 @@ fn is_cli_root(cx: &Interp<'_>, file: FileId, offset: u32) -> bool {
     cli_root_param(cx, file).is_some_and(|(_, _, start)| start == offset)
 }
 
-/// The hooks of route options, as middleware in the order they run.
+/// The hooks of route options, as middleware in the order they run (a route's own rate limit,
+/// `config: { rateLimit: {...} }`, first: it runs on the request).
 fn hooks(cx: &mut Interp<'_>, expr: Option<&Expr>, options: &Value, env: &Rc<Env>) -> Vec<Arg> {
     let mut out = Vec::new();
+    if let Some(limit) =
+        routing::prop(options, "config").and_then(|c| routing::prop(c, "rateLimit"))
+    {
+        out.extend(rate_limiter(limit, "config.rateLimit"));
+    }
     for hook in HOOKS {
         let items = routing::option_items(cx, expr, options, hook, env);
         let written: Vec<Expr> = match routing::literal_prop(expr, hook) {
@@ -398,8 +419,66 @@ fn register(
         Value::External(e) if AUTOLOAD.contains(&e.module.as_ref()) && e.path.len() <= 1 => {
             autoload(cx, router, call, &options_value, env, site);
         }
+        // `@fastify/rate-limit` limits every route of the application unless `global: false`.
+        Value::External(e) if RATE_LIMIT.contains(&e.module.as_ref()) && e.path.len() <= 1 => {
+            let global = !matches!(
+                routing::prop(&options_value, "global"),
+                Some(Value::Bool(false))
+            );
+            if let (true, Some(limiter)) = (global, rate_limiter(&options_value, "rateLimit")) {
+                let middleware = vec![cx.middleware(&limiter)];
+                routing::add_uses(cx, router, Vec::new(), middleware, 0);
+            }
+        }
         _ => {}
     }
+}
+
+/// A rate limiter from `@fastify/rate-limit` options (`{ max: 100, timeWindow: '1 minute' }`),
+/// as middleware named `name`.
+fn rate_limiter(options: &Value, name: &str) -> Option<Arg> {
+    let max = match routing::prop(options, "max")? {
+        Value::Num(n) => *n,
+        _ => return None,
+    };
+    let window = match routing::prop(options, "timeWindow") {
+        Some(Value::Num(ms)) => Some(*ms),
+        Some(Value::Text(t)) => duration_ms(&t.text),
+        None => Some(60_000.0),
+        _ => None,
+    };
+    let limit = window.map(|w| Rc::from(crate::resolve::rate_text(max, w).as_str()));
+    Some(Arg {
+        value: Value::External(Rc::new(External {
+            module: Rc::from(RATE_LIMIT[0]),
+            path: Vec::new(),
+            rate_limit: limit,
+            label: Some(Rc::from(name)),
+            wraps: None,
+        })),
+        label: Rc::from(name),
+        site: None,
+        inner: None,
+    })
+}
+
+/// `'1 minute'`, `'15 minutes'`, `'30s'`, `'2h'` in milliseconds.
+fn duration_ms(text: &str) -> Option<f64> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(text.len());
+    let amount: f64 = text[..split].parse().ok()?;
+    let unit = text[split..].trim().to_ascii_lowercase();
+    let factor = match unit.as_str() {
+        "" | "ms" | "msec" | "msecs" | "millisecond" | "milliseconds" => 1.0,
+        "s" | "sec" | "secs" | "second" | "seconds" => 1000.0,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60_000.0,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3_600_000.0,
+        "d" | "day" | "days" => 86_400_000.0,
+        _ => return None,
+    };
+    Some(amount * factor)
 }
 
 /// Runs a plugin function with the context it gets: its parent's for a `fastify-plugin`-wrapped
@@ -620,6 +699,16 @@ fn directory(expr: &Expr, here: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rate_limit_windows_read_like_the_plugin_reads_them() {
+        assert_eq!(duration_ms("1 minute"), Some(60_000.0));
+        assert_eq!(duration_ms("15 minutes"), Some(900_000.0));
+        assert_eq!(duration_ms("30s"), Some(30_000.0));
+        assert_eq!(duration_ms("2h"), Some(7_200_000.0));
+        assert_eq!(duration_ms("500"), Some(500.0));
+        assert_eq!(duration_ms("soon"), None);
+    }
 
     #[test]
     fn autoload_directory_is_relative_to_the_file() {

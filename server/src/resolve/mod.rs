@@ -6,5 +6,5 @@ mod interp;
 pub mod modules;
 pub mod value;
 
-pub use describe::describe;
+pub use describe::{describe, rate_text};
 pub use interp::{resolve, Interp, Resolution, SourceFile};
