@@ -6,5 +6,8 @@ mod interp;
 pub mod modules;
 pub mod value;
 
-pub use describe::{describe, rate_text};
+/// How rate limits are written, for frameworks that read limits from their own options.
+pub use describe::rate_text;
+
+pub use describe::describe;
 pub use interp::{resolve, Interp, Resolution, SourceFile};
