@@ -167,6 +167,8 @@ impl Framework for Fastify {
                         .unwrap_or_else(|| Value::unknown(&label)),
                 )
             }
+            // `fastify.withTypeProvider<T>()` is the same instance, typed.
+            "withTypeProvider" => same,
             "decorate"
             | "decorateRequest"
             | "decorateReply"
@@ -656,6 +658,17 @@ fn autoload(
 /// written in.
 fn directory(expr: &Expr, here: &str) -> Option<String> {
     let parts: Vec<&str> = match expr {
+        // `fileURLToPath(new URL('./routes', import.meta.url))`, or the URL itself.
+        Expr::Call(c) if crate::resolve::describe(&c.callee).ends_with("fileURLToPath") => {
+            return directory(c.args.first()?, here);
+        }
+        Expr::New(c) if crate::resolve::describe(&c.callee) == "URL" => {
+            let relative = match (c.args.first(), c.args.get(1).map(crate::resolve::describe)) {
+                (Some(Expr::Str(s, _)), Some(base)) if base == "import.meta.url" => s.as_str(),
+                _ => return None,
+            };
+            vec![relative]
+        }
         Expr::Call(c) => {
             let callee = crate::resolve::describe(&c.callee);
             if !(callee.ends_with("join") || callee.ends_with("resolve")) {
@@ -730,5 +743,19 @@ mod tests {
             directory(&expr(vec![dirname, s(".."), s("plugins")]), "src/app.ts").as_deref(),
             Some("plugins")
         );
+        let url = Expr::New(Box::new(Call {
+            callee: Expr::Ident("URL".into(), Default::default()),
+            args: vec![
+                s("./routes"),
+                Expr::Member(
+                    Box::new(Expr::Ident("import.meta".into(), Default::default())),
+                    "url".into(),
+                    Default::default(),
+                ),
+            ],
+            span: Default::default(),
+            name_span: Default::default(),
+        }));
+        assert_eq!(directory(&url, "src/app.ts").as_deref(), Some("src/routes"));
     }
 }

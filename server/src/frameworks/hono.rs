@@ -93,7 +93,8 @@ impl Framework for Hono {
             .collect::<Vec<_>>()
             .as_slice()
         {
-            ["Hono"] | ["OpenAPIHono"] => {
+            // `createFactory().createApp()` from hono/factory is an app too.
+            ["Hono"] | ["OpenAPIHono"] | ["createFactory", "()", "createApp"] => {
                 let key = (site.file, call.span.start, env.ctx);
                 let id = cx.router(key, NAME, RouterKind::App, site);
                 Some(Value::Handle(Handle::Router(id)))
