@@ -99,6 +99,21 @@ impl Framework for Koa {
             (m, [name]) if DERIVED_ROUTERS.contains(&(m, *name)) => {
                 Some(new_router(cx, call, env, site))
             }
+            // `combineRouters(a, b)` (koa-combine-routers): one middleware serving every router.
+            ("koa-combine-routers", [] | ["default"]) => {
+                let args = cx.eval_args(&call.args, env);
+                let holder = cx.router(key, NAME, RouterKind::Router, site);
+                let values: Vec<Value> = routing::flatten_arrays(cx, &args)
+                    .into_iter()
+                    .map(|a| a.value)
+                    .collect();
+                for value in values {
+                    if let Some(child) = child_of(cx, &value) {
+                        routing::mount(cx, holder, child, Text::literal(""), Vec::new());
+                    }
+                }
+                Some(Value::Handle(Handle::Router(holder)))
+            }
             // `mount('/v1', app)`: a node holding the app under the prefix.
             ("koa-mount", [] | ["default"]) => {
                 let args = cx.eval_args(&call.args, env);
