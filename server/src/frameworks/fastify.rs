@@ -190,7 +190,10 @@ impl Framework for Fastify {
         env: &Rc<Env>,
         site: Site,
     ) -> Option<Value> {
-        if !uses_fastify(cx, site.file) && receiver != "fastify" {
+        let belongs = uses_fastify(cx, site.file)
+            || receiver == "fastify"
+            || routing::unresolved_belongs_to(cx, site.file, &["fastify"]);
+        if !belongs {
             return None;
         }
         let root = match cli_root_param(cx, site.file) {

@@ -257,7 +257,7 @@ impl Framework for Hono {
     ) -> Option<Value> {
         if !METHODS.contains(&method)
             || !routing::route_shaped(call)
-            || !(cx.file_imports(site.file, "hono") || cx.file_imports(site.file, "@hono/"))
+            || !routing::unresolved_belongs_to(cx, site.file, &["hono", "@hono/"])
         {
             return None;
         }
@@ -304,4 +304,26 @@ fn register(
         return;
     }
     routing::register(cx, router, methods, &path, rest, &[], env, site);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn openapi_parameters_are_written_express_style() {
+        let p = |s: &str| openapi_path(&Text::literal(s)).text;
+        assert_eq!(p("/users/{id}"), "/users/:id");
+        assert_eq!(p("/a/{x}/b/{y}"), "/a/:x/b/:y");
+        assert_eq!(p("/plain"), "/plain");
+    }
+
+    #[test]
+    fn middleware_paths_cover_what_is_under_them() {
+        let u = |s: &str| use_prefix(Text::literal(s)).map(|t| t.text);
+        assert_eq!(u("*"), None);
+        assert_eq!(u("/*"), None);
+        assert_eq!(u("/api/*"), Some("/api".to_string()));
+        assert_eq!(u("/api"), Some("/api".to_string()));
+    }
 }

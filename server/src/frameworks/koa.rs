@@ -236,7 +236,7 @@ impl Framework for Koa {
     ) -> Option<Value> {
         if !METHODS.contains(&method)
             || !routing::route_shaped(call)
-            || !ROUTER_MODULES.iter().any(|m| cx.file_imports(site.file, m))
+            || !routing::unresolved_belongs_to(cx, site.file, &ROUTER_MODULES)
         {
             return None;
         }

@@ -301,3 +301,31 @@ pub fn synthetic_arg(value: Value) -> Arg {
         inner: None,
     }
 }
+
+#[derive(Default)]
+struct WorkspaceUse {
+    by_prefix: std::collections::HashMap<&'static str, bool>,
+}
+
+/// Whether some file of the workspace imports a package starting with `prefix` (cached).
+pub fn workspace_uses(cx: &mut Interp<'_>, prefix: &'static str) -> bool {
+    if let Some(known) = cx.state::<WorkspaceUse>().by_prefix.get(prefix) {
+        return *known;
+    }
+    let uses = cx.workspace_imports(prefix);
+    cx.state::<WorkspaceUse>().by_prefix.insert(prefix, uses);
+    uses
+}
+
+/// Whether a route-shaped call on an unresolved receiver in `file` belongs to the framework of
+/// `packages`: the file imports one of them, or the backend uses one of them and not Express.
+pub fn unresolved_belongs_to(
+    cx: &mut Interp<'_>,
+    file: crate::workspace::FileId,
+    packages: &[&'static str],
+) -> bool {
+    if packages.iter().any(|p| cx.file_imports(file, p)) {
+        return true;
+    }
+    packages.iter().any(|p| workspace_uses(cx, p)) && !workspace_uses(cx, "express")
+}
