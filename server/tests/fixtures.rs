@@ -101,3 +101,12 @@ fn every_pattern_fixture_matches_its_expectation() {
         failures.join("\n")
     );
 }
+
+#[test]
+fn fastify_koa_and_hono_backends_match_their_expectations() {
+    let failures: Vec<String> = ["fastify", "koa", "hono"]
+        .iter()
+        .filter_map(|name| check(&fixtures_dir().join(name)).err())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

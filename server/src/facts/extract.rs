@@ -1211,6 +1211,12 @@ impl<'s> Extractor<'s> {
         let Expr::Call(call) = expr else {
             return;
         };
+        // `new Hono().get('/a', (c) => ...)`: a registration chain, not a wrapper.
+        if let Expr::Member(object, _, _) = &call.callee {
+            if matches!(object.as_ref(), Expr::Call(_) | Expr::New(_)) {
+                return;
+            }
+        }
         match call
             .args
             .iter()

@@ -3,11 +3,12 @@
 
 use std::rc::Rc;
 
-use crate::facts::{Call, Expr};
-use crate::resolve::graph::{Mount, NodeKey, RouterKind, Use};
+use crate::facts::Call;
+use crate::resolve::graph::{NodeKey, RouterKind};
 use crate::resolve::value::{Arg, Env, Site, Text, Value};
 use crate::resolve::Interp;
 
+use super::routing::{self, hash_str, path_texts};
 use super::{Framework, Handle};
 
 pub struct Express;
@@ -164,7 +165,7 @@ impl Framework for Express {
         }
         // An unresolved receiver registers a route when the call clearly has a route's shape:
         // a literal path and a handler.
-        if !HTTP_METHODS.contains(&method) || call.args.len() < 2 {
+        if !HTTP_METHODS.contains(&method) {
             return None;
         }
         let receiver_root = receiver.split('.').next_back().unwrap_or(receiver);
@@ -173,18 +174,7 @@ impl Framework for Express {
         }) {
             return None;
         }
-        let path_like = match &call.args[0] {
-            Expr::Str(s, _) => s.starts_with('/'),
-            Expr::Template(parts, _) => {
-                matches!(parts.first(), Some(crate::facts::TemplatePart::Lit(s)) if s.starts_with('/'))
-            }
-            _ => false,
-        };
-        let handler_like = matches!(
-            call.args.last(),
-            Some(Expr::Function(_) | Expr::Ident(..) | Expr::Member(..) | Expr::Call(_))
-        );
-        if !path_like || !handler_like {
+        if !routing::route_shaped(call) {
             return None;
         }
         let key = (site.file, hash_str(receiver), 0);
@@ -195,51 +185,7 @@ impl Framework for Express {
     }
 }
 
-fn flatten_arrays(cx: &Interp<'_>, args: &[Arg]) -> Vec<Arg> {
-    let mut out = Vec::new();
-    for arg in args {
-        match &arg.value {
-            Value::Array(items) => out.extend(items.iter().map(|v| Arg {
-                value: v.clone(),
-                label: Rc::from(cx.label_of(v).as_str()),
-                site: arg.site,
-                inner: None,
-            })),
-            _ => out.push(arg.clone()),
-        }
-    }
-    out
-}
-
-fn hash_str(s: &str) -> u32 {
-    s.bytes()
-        .fold(2166136261u32, |h, b| (h ^ b as u32).wrapping_mul(16777619))
-}
-
-/// The paths a path argument stands for: one, several for an array, or an unknown one.
-fn path_texts(arg: &Arg) -> Vec<Text> {
-    match &arg.value {
-        Value::Text(t) => vec![t.clone()],
-        Value::Array(items) => {
-            let texts: Vec<Text> = items
-                .iter()
-                .map(|v| match v {
-                    Value::Text(t) => t.clone(),
-                    _ => Text::unknown(&arg.label),
-                })
-                .collect();
-            if texts.is_empty() {
-                vec![Text::unknown(&arg.label)]
-            } else {
-                texts
-            }
-        }
-        _ => vec![Text::unknown(&arg.label)],
-    }
-}
-
-/// `METHOD(path, ...middleware, handler)`: the last argument handles, the ones between are
-/// middleware.
+/// `METHOD(path, ...middleware, handler)` on an Express router.
 fn register(
     cx: &mut Interp<'_>,
     router: u32,
@@ -249,92 +195,22 @@ fn register(
     env: &Rc<Env>,
     site: Site,
 ) {
-    let rest = flatten_arrays(cx, rest);
-    let (handler, middleware) = match rest.split_last() {
-        Some((h, mw)) => (Some(h), mw),
-        None => (None, &rest[..]),
-    };
-    let registration = path.site.unwrap_or(site);
-    for p in path_texts(path) {
-        cx.add_route(
-            router,
-            &if method.starts_with("${") {
-                method.to_string()
-            } else {
-                method.to_ascii_uppercase()
-            },
-            p,
-            registration,
-            handler,
-            middleware,
-            env,
-        );
-    }
+    routing::register(
+        cx,
+        router,
+        &[method.to_string()],
+        path,
+        rest,
+        &[],
+        env,
+        site,
+    );
 }
 
-/// `use([path], ...items)`: routers among the items are mounted (with the middleware written
-/// before them); when none is, the items are middleware for what the router registers later.
+/// `use([path], ...middleware | router)`.
 fn apply_use(cx: &mut Interp<'_>, router: u32, args: &[Arg]) {
-    let (prefixes, items) = match args.first().map(|a| &a.value) {
-        Some(Value::Text(_)) => (path_texts(&args[0]), &args[1..]),
-        Some(Value::Array(values)) if values.iter().all(|v| matches!(v, Value::Text(_))) => {
-            (path_texts(&args[0]), &args[1..])
-        }
-        _ => (Vec::new(), args),
-    };
-    let mut before = Vec::new();
-    let mut mounted = false;
-    for item in items {
-        let children: Vec<u32> = match &item.value {
-            Value::Handle(Handle::Router(child)) => vec![*child],
-            Value::Array(values) => values
-                .iter()
-                .filter_map(|v| match v {
-                    Value::Handle(Handle::Router(c)) => Some(*c),
-                    _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
-        };
-        if children.is_empty() {
-            before.push(cx.middleware(item));
-            continue;
-        }
-        mounted = true;
-        for child in children {
-            let prefixes = if prefixes.is_empty() {
-                vec![Text::literal("")]
-            } else {
-                prefixes.clone()
-            };
-            for prefix in prefixes {
-                let seq = cx.next_seq();
-                cx.graph.add_mount(Mount {
-                    parent: router,
-                    child,
-                    prefix,
-                    middleware: before.clone(),
-                    seq,
-                });
-            }
-        }
-    }
-    if !mounted && !before.is_empty() {
-        let seq = cx.next_seq();
-        let prefixes: Vec<Option<Text>> = if prefixes.is_empty() {
-            vec![None]
-        } else {
-            prefixes.into_iter().map(Some).collect()
-        };
-        for prefix in prefixes {
-            cx.graph.add_use(
-                router,
-                Use {
-                    prefix,
-                    middleware: before.clone(),
-                    seq,
-                },
-            );
-        }
-    }
+    routing::apply_use(cx, router, args, &|_, v| match v {
+        Value::Handle(Handle::Router(child)) => Some(*child),
+        _ => None,
+    });
 }

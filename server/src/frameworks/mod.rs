@@ -4,7 +4,11 @@
 
 pub mod declared;
 mod express;
+mod fastify;
+mod hono;
+mod koa;
 mod nestjs;
+mod routing;
 mod routing_controllers;
 mod socketio;
 
@@ -90,6 +94,9 @@ pub trait Framework: Sync {
 }
 
 pub static FRAMEWORKS: &[&dyn Framework] = &[
+    &fastify::Fastify,
+    &koa::Koa,
+    &hono::Hono,
     &express::Express,
     &socketio::SocketIo,
     &nestjs::NestJs,

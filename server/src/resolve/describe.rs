@@ -93,11 +93,12 @@ pub fn rate_limit(options: &Value) -> Option<String> {
     };
     let max = num(&["max", "limit", "points"])?;
     let window_ms = num(&["windowMs"]).or_else(|| num(&["duration"]).map(|s| s * 1000.0))?;
-    Some(format!(
-        "{}/{}",
-        format_number(max),
-        format_window(window_ms)
-    ))
+    Some(rate_text(max, window_ms))
+}
+
+/// A limit of `max` requests per `window_ms` in short form: `100/15min`.
+pub fn rate_text(max: f64, window_ms: f64) -> String {
+    format!("{}/{}", format_number(max), format_window(window_ms))
 }
 
 fn format_window(ms: f64) -> String {

@@ -159,6 +159,12 @@ impl<'a> Interp<'a> {
         self.files[file as usize].path
     }
 
+    /// How many files the workspace has (ids run from 0), for frameworks that load whole
+    /// directories (Fastify's autoload).
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
     pub fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
@@ -2050,11 +2056,6 @@ pub fn format_number(n: f64) -> String {
 }
 
 impl Interp<'_> {
-    /// How many files resolution sees; file ids run from 0 to this.
-    pub fn file_count(&self) -> usize {
-        self.files.len()
-    }
-
     /// Fixes what `this.prop` is on instances of `class`, for a field a framework fills in
     /// (a NestJS gateway's `@WebSocketServer() server`).
     pub fn set_field(&mut self, class: ClassRef, prop: &str, value: Value) {

@@ -6,5 +6,6 @@ mod interp;
 pub mod modules;
 pub mod value;
 
-pub use describe::{describe, rate_limit};
+/// How rate limits are written, for frameworks that read limits from their own options.
+pub use describe::{describe, rate_limit, rate_text};
 pub use interp::{resolve, Interp, Resolution, ResolveOptions, SourceFile};
