@@ -7,6 +7,7 @@ pub mod docs_table;
 mod findings;
 mod hover;
 mod navigation;
+pub mod route_match;
 mod symbols;
 #[cfg(test)]
 mod tests;
