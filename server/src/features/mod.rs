@@ -4,6 +4,7 @@
 
 mod actions;
 pub mod docs_table;
+pub mod explain;
 mod findings;
 mod hover;
 mod navigation;

@@ -149,7 +149,7 @@ pub fn find_routes<'a>(routes: &'a [Route], request: &Request) -> Vec<Match<'a>>
 /// first, then those sharing the most leading segments; at most `limit`.
 pub fn closest<'a>(routes: &'a [Route], request: &Request, limit: usize) -> Vec<Near<'a>> {
     let wanted = segments(&request.path);
-    let mut near: Vec<(Near<'a>, usize)> = routes
+    let mut near: Vec<(Near<'a>, (usize, usize))> = routes
         .iter()
         .enumerate()
         .filter_map(|(index, route)| {
@@ -163,6 +163,12 @@ pub fn closest<'a>(routes: &'a [Route], request: &Request, limit: usize) -> Vec<
                 return None;
             }
             let length_gap = wanted.len().abs_diff(have.len());
+            // Letters in common at the start of the segments that differ: `order` is close to
+            // `orders`, far from `deliveries`.
+            let alike: usize = pairs()
+                .filter(|(w, h)| !segment_agrees(h, w))
+                .map(|(w, h)| common_prefix(w, h))
+                .sum();
             Some((
                 Near {
                     index,
@@ -170,7 +176,7 @@ pub fn closest<'a>(routes: &'a [Route], request: &Request, limit: usize) -> Vec<
                     shared,
                     other_method,
                 },
-                anywhere * 8usize.saturating_sub(length_gap.min(8)),
+                (anywhere * 8usize.saturating_sub(length_gap.min(8)), alike),
             ))
         })
         .collect();
@@ -182,6 +188,13 @@ pub fn closest<'a>(routes: &'a [Route], request: &Request, limit: usize) -> Vec<
             .then_with(|| a.index.cmp(&b.index))
     });
     near.into_iter().take(limit).map(|(n, _)| n).collect()
+}
+
+fn common_prefix(a: &str, b: &str) -> usize {
+    a.chars()
+        .zip(b.chars())
+        .take_while(|(x, y)| x.eq_ignore_ascii_case(y))
+        .count()
 }
 
 fn segments(path: &str) -> Vec<&str> {
