@@ -369,17 +369,15 @@ pub fn explanation(e: &Explanation) -> String {
     let count = branches.len();
     for (i, (label, value, children)) in branches.iter().enumerate() {
         let last = i + 1 == count;
+        let label = if value.is_empty() {
+            paint(BOLD, label)
+        } else {
+            format!("{}  {value}", paint(BOLD, &format!("{label:<width$}")))
+        };
         let _ = writeln!(
             out,
-            "{} {}{}",
-            paint(DIM, if last { "└─" } else { "├─" }),
-            paint(BOLD, &format!("{label:<width$}")),
-            if value.is_empty() {
-                String::new()
-            } else {
-                format!("  {value}")
-            }
-            .trim_end()
+            "{} {label}",
+            paint(DIM, if last { "└─" } else { "├─" })
         );
         let stem = if last { "   " } else { "│  " };
         for (j, child) in children.iter().enumerate() {

@@ -48,7 +48,8 @@ pub struct Explanation {
     pub docs: String,
     /// The doc comment above the registration or the handler.
     pub doc: Option<String>,
-    /// Socket.IO events emitted inside the handler's own body (not in functions it calls).
+    /// Socket.IO events emitted inside the handler's own body (not in functions it calls), in
+    /// source order.
     pub emits: Vec<EventRef>,
 }
 
@@ -159,7 +160,7 @@ impl Analysis<'_> {
             })
             .collect();
         let body = route.handler.as_ref().and_then(|h| h.definition);
-        let emits = match body {
+        let mut inside: Vec<_> = match body {
             None => Vec::new(),
             Some((file, span)) => self
                 .inventory
@@ -167,15 +168,19 @@ impl Analysis<'_> {
                 .iter()
                 .filter(|e| e.kind == "emit" && e.location.file == file)
                 .filter(|e| span.start <= e.location.call.start && e.location.call.end <= span.end)
-                .map(|e| EventRef {
-                    name: super::event_label(e),
-                    namespace: e.namespace.clone(),
-                    file: e.file.clone(),
-                    line: e.line,
-                    payload: e.payload.clone(),
-                })
                 .collect(),
         };
+        inside.sort_by_key(|e| (e.location.call.start, e.line));
+        let emits = inside
+            .into_iter()
+            .map(|e| EventRef {
+                name: super::event_label(e),
+                namespace: e.namespace.clone(),
+                file: e.file.clone(),
+                line: e.line,
+                payload: e.payload.clone(),
+            })
+            .collect();
         Explanation {
             method: route.method.clone(),
             path: route.path.clone(),
