@@ -84,7 +84,7 @@ impl Session {
         self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
             .await;
         loop {
-            let message = tokio::time::timeout(Duration::from_secs(20), self.incoming.recv())
+            let message = tokio::time::timeout(Duration::from_secs(90), self.incoming.recv())
                 .await
                 .expect("a reply in time")
                 .expect("the server is alive");
