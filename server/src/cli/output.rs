@@ -5,7 +5,7 @@
 
 use std::fmt::Write as _;
 use std::io::Write as _;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use anstyle::{AnsiColor, Style};
 use serde_json::{json, Value};
@@ -406,14 +406,14 @@ pub fn summary(files: usize, inv: &Inventory, seconds: f64) -> String {
 pub struct Progress {
     enabled: bool,
     /// The last count drawn, to redraw at most every few files.
-    drawn: AtomicUsize,
+    drawn: Mutex<usize>,
 }
 
 impl Progress {
     pub fn new(enabled: bool) -> Progress {
         Progress {
             enabled,
-            drawn: AtomicUsize::new(0),
+            drawn: Mutex::new(0),
         }
     }
 
@@ -422,11 +422,12 @@ impl Progress {
             return;
         }
         let step = (total / 100).max(1);
-        let last = self.drawn.load(Ordering::Relaxed);
-        if done != total && done < last + step {
+        // Threads finish out of order: draw under the lock, and only to move forward.
+        let mut drawn = self.drawn.lock().unwrap_or_else(|e| e.into_inner());
+        if done <= *drawn && done != 0 || (done != total && done < *drawn + step) {
             return;
         }
-        self.drawn.store(done, Ordering::Relaxed);
+        *drawn = done;
         let width = 30;
         let filled = (done * width).checked_div(total).unwrap_or(width);
         self.draw(&format!(
