@@ -323,3 +323,33 @@ fn quiet_and_piped_runs_print_nothing_on_stderr() {
     let out = run_in(&showcase(), &["find", "/health"]);
     assert_eq!(out.stderr, "", "no progress when stderr is not a terminal");
 }
+
+#[test]
+fn the_colored_inventory_table_keeps_its_columns() {
+    let args = ["inventory", "../patterns/middleware-and-auth"];
+    let plain = colored(&args, false);
+    let mut always_args = vec!["--color", "always"];
+    always_args.extend(args);
+    let always = colored(&always_args, false);
+    assert!(
+        always.starts_with("\x1b[1m\x1b[4mMETHOD\x1b[0m  "),
+        "{always:?}"
+    );
+    assert!(
+        always.contains("\x1b[1m\x1b[31mDELETE\x1b[0m"),
+        "{always:?}"
+    );
+    let stripped = always
+        .split('\x1b')
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                part.split_once('m').map_or(part, |(_, rest)| rest)
+            }
+        })
+        .collect::<String>();
+    assert_eq!(stripped, plain);
+    assert!(plain.starts_with("METHOD  PATH"), "{plain}");
+}

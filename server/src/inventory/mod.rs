@@ -7,7 +7,7 @@ mod build;
 mod render;
 
 pub use build::build;
-pub use render::{render_expected, render_table};
+pub use render::render_expected;
 
 use serde::Serialize;
 
