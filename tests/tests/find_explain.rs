@@ -353,3 +353,40 @@ fn the_colored_inventory_table_keeps_its_columns() {
     assert_eq!(stripped, plain);
     assert!(plain.starts_with("METHOD  PATH"), "{plain}");
 }
+
+fn schema(name: &str) -> jsonschema::Validator {
+    let path = backend_brain_e2e::repo_root().join("docs").join(name);
+    let text = std::fs::read_to_string(&path).expect("the schema exists");
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+    jsonschema::meta::validate(&schema).expect("the schema is a valid JSON Schema");
+    jsonschema::draft202012::new(&schema).expect("the schema compiles")
+}
+
+fn assert_valid(validator: &jsonschema::Validator, instance: &serde_json::Value) {
+    let errors: Vec<String> = validator
+        .iter_errors(instance)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}\n{instance:#}");
+}
+
+#[test]
+fn find_and_explain_json_follow_their_schemas() {
+    let root = showcase();
+    let find = schema("find.schema.json");
+    for args in [
+        ["find", "/api/v1/garages/me", "--json"],
+        ["find", "PUT /api/v1/orders/42", "--json"],
+        ["find", "/api/v1/uploads/x%2Fy", "--json"],
+    ] {
+        assert_valid(&find, &run_in(&root, &args).json());
+    }
+    let explain = schema("explain.schema.json");
+    for args in [
+        ["explain", "POST /api/v1/auth/login", "--json"],
+        ["explain", "src/routes/users.ts:12", "--json"],
+        ["explain", "GET /nowhere", "--json"],
+    ] {
+        assert_valid(&explain, &run_in(&root, &args).json());
+    }
+}
