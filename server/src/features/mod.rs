@@ -4,9 +4,11 @@
 
 mod actions;
 pub mod docs_table;
+pub mod explain;
 mod findings;
 mod hover;
 mod navigation;
+pub mod route_match;
 mod symbols;
 #[cfg(test)]
 mod tests;

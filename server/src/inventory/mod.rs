@@ -7,7 +7,7 @@ mod build;
 mod render;
 
 pub use build::build;
-pub use render::{drift_text, render_expected, render_table, render_tables};
+pub use render::{render_expected, render_tables};
 
 use serde::Serialize;
 

@@ -1,8 +1,7 @@
-//! Text renderings of the inventory: the aligned table people read, and the compact expectation
-//! format the fixture tests compare against (see fixtures/README.md).
+//! The compact expectation format the fixture tests compare against (see fixtures/README.md).
+//! The tables people read are the command line's (`cli/output.rs`).
 
 use super::{Handler, Inventory};
-use crate::schema::postgres::Drift;
 use crate::schema::Table;
 
 fn handler_text(h: Option<&Handler>) -> String {
@@ -73,136 +72,6 @@ pub fn render_expected(inv: &Inventory) -> String {
     out
 }
 
-/// The human table: aligned columns, one row per route, then one per event.
-pub fn render_table(inv: &Inventory) -> String {
-    let mut out = String::new();
-    let rows: Vec<[String; 5]> = inv
-        .routes
-        .iter()
-        .map(|r| {
-            [
-                r.method.clone(),
-                format!("{}{}", r.path, if r.dynamic { " (dynamic)" } else { "" }),
-                handler_text(r.handler.as_ref()),
-                r.auth.clone().unwrap_or_else(|| "-".into()),
-                format!("{}:{}", r.file, r.line),
-            ]
-        })
-        .collect();
-    out.push_str(&table(
-        &["METHOD", "PATH", "HANDLER", "AUTH", "REGISTERED AT"],
-        &rows,
-    ));
-    out.push('\n');
-    let rows: Vec<[String; 5]> = inv
-        .socket_events
-        .iter()
-        .map(|e| {
-            [
-                e.kind.clone(),
-                e.name
-                    .clone()
-                    .unwrap_or_else(|| format!("? {}", e.expression.as_deref().unwrap_or(""))),
-                e.namespace.clone(),
-                if e.kind == "on" {
-                    handler_text(e.handler.as_ref())
-                } else {
-                    e.payload
-                        .as_ref()
-                        .map(|p| format!("{{{}}}", p.join(", ")))
-                        .unwrap_or_default()
-                },
-                format!("{}:{}", e.file, e.line),
-            ]
-        })
-        .collect();
-    out.push_str(&table(
-        &["KIND", "EVENT", "NAMESPACE", "HANDLER / PAYLOAD", "AT"],
-        &rows,
-    ));
-    if !inv.tables.is_empty() {
-        out.push('\n');
-        out.push_str(&tables_table(&inv.tables));
-    }
-    if let Some(drift) = &inv.drift {
-        out.push('\n');
-        out.push_str(&drift_text(drift));
-    }
-    out.push_str(&format!(
-        "\n{} routes, {} socket events",
-        inv.routes.len(),
-        inv.socket_events.len()
-    ));
-    if !inv.tables.is_empty() {
-        out.push_str(&format!(", {} tables", inv.tables.len()));
-    }
-    out.push('\n');
-    out
-}
-
-fn tables_table(tables: &[Table]) -> String {
-    let rows: Vec<[String; 4]> = tables
-        .iter()
-        .map(|t| {
-            [
-                t.qualified_name(),
-                t.columns.len().to_string(),
-                t.source.clone(),
-                format!("{}:{}", t.file, t.line),
-            ]
-        })
-        .collect();
-    table(&["TABLE", "COLUMNS", "SOURCE", "DEFINED AT"], &rows)
-}
-
-/// The drift section of the human table: what only one side has, then column differences.
-pub fn drift_text(d: &Drift) -> String {
-    let mut out = format!("DRIFT against {}\n", d.database);
-    if d.is_empty() {
-        out.push_str("none: the database matches the code\n");
-        return out;
-    }
-    for t in &d.only_in_database {
-        out.push_str(&format!(
-            "only in database  {}.{} ({} columns)\n",
-            t.schema.as_deref().unwrap_or("public"),
-            t.name,
-            t.columns.len()
-        ));
-    }
-    for t in &d.only_in_code {
-        out.push_str(&format!(
-            "only in code      {}  {} at {}:{}\n",
-            t.schema
-                .as_ref()
-                .map(|s| format!("{s}.{}", t.name))
-                .unwrap_or_else(|| t.name.clone()),
-            t.source,
-            t.file,
-            t.line
-        ));
-    }
-    for c in &d.columns {
-        let what = match c.kind.as_str() {
-            "only_in_database" => format!(
-                "column only in database ({})",
-                c.database.as_deref().unwrap_or("?")
-            ),
-            "only_in_code" => format!("column only in code ({})", c.code.as_deref().unwrap_or("?")),
-            kind => format!(
-                "{kind}: code {} / database {}",
-                c.code.as_deref().unwrap_or("-"),
-                c.database.as_deref().unwrap_or("-")
-            ),
-        };
-        out.push_str(&format!(
-            "{}.{}  {what}  ({} at {}:{})\n",
-            c.table, c.column, c.source, c.file, c.line
-        ));
-    }
-    out
-}
-
 /// The schema fixture format (fixtures/schema/README.md): a table line, then one indented line
 /// per column and per index.
 pub fn render_tables(tables: &[Table]) -> String {
@@ -236,32 +105,6 @@ pub fn render_tables(tables: &[Table]) -> String {
                 i.columns.join(", ")
             ));
         }
-    }
-    out
-}
-
-fn table<const N: usize>(headers: &[&str; N], rows: &[[String; N]]) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
-    for row in rows {
-        for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let mut s = String::new();
-        for (i, cell) in cells.iter().enumerate() {
-            if i + 1 == cells.len() {
-                s.push_str(cell);
-            } else {
-                s.push_str(cell);
-                s.push_str(&" ".repeat(widths[i] - cell.chars().count() + 2));
-            }
-        }
-        s.trim_end().to_string() + "\n"
-    };
-    let mut out = line(headers.to_vec());
-    for row in rows {
-        out.push_str(&line(row.iter().map(|c| c.as_str()).collect()));
     }
     out
 }

@@ -16,11 +16,15 @@ pub use server::{Backend, SHOW_HANDLER};
 
 /// The custom request that returns the CLI's inventory JSON.
 pub const INVENTORY_REQUEST: &str = "backendBrain/inventory";
+/// The custom request `{ url, method?, uri? }` that returns the routes serving a URL, best
+/// first, each with the locations of its registration and its handler.
+pub const FIND_ROUTE_REQUEST: &str = "backendBrain/findRoute";
 
 /// The service and the socket for server-to-client messages, to serve over any transport.
 pub fn service() -> (LspService<Backend>, ClientSocket) {
     LspService::build(Backend::new)
         .custom_method(INVENTORY_REQUEST, Backend::inventory)
+        .custom_method(FIND_ROUTE_REQUEST, Backend::find_route)
         .finish()
 }
 

@@ -82,6 +82,88 @@ impl Backend {
     }
 }
 
+#[derive(Deserialize)]
+pub struct FindRouteParams {
+    /// A URL or path, optionally preceded by its method: `GET https://host/api/orders/42?x=1`.
+    url: String,
+    method: Option<String>,
+    /// Any file or folder of the project to search; every project when absent.
+    #[serde(default)]
+    uri: Option<Uri>,
+}
+
+/// One route serving the URL, best first.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FoundRoute {
+    /// `GET /api/orders/:id`.
+    label: String,
+    method: String,
+    path: String,
+    params: BTreeMap<String, String>,
+    /// The registration (the method name of `router.get(...)`).
+    location: Option<Location>,
+    /// The handler's definition, when found.
+    handler_location: Option<Location>,
+}
+
+impl Backend {
+    /// `backendBrain/findRoute`: the routes serving a URL, best first, as locations.
+    pub async fn find_route(&self, params: FindRouteParams) -> Result<Vec<FoundRoute>> {
+        let request = features::route_match::parse_request(&params.url, params.method.as_deref())
+            .map_err(Error::invalid_params)?;
+        let projects: Vec<usize> = {
+            let state = self.shared.lock();
+            match &params.uri {
+                Some(uri) => state.locate(uri).map(|(p, _)| p).into_iter().collect(),
+                None => (0..state.projects.len()).collect(),
+            }
+        };
+        let encoding = self.shared.encoding();
+        let mut out = Vec::new();
+        for project in projects {
+            let snapshot = self.shared.snapshot(project).await?;
+            let request = request.clone();
+            let found = self
+                .shared
+                .guarded("finding a route", move || {
+                    let matches =
+                        features::route_match::find_routes(&snapshot.inventory.routes, &request);
+                    matches
+                        .iter()
+                        .map(|m| {
+                            let loc = m.route.location;
+                            let target = Target {
+                                file: loc.file,
+                                start: loc.name.start,
+                                end: loc.name.end,
+                            };
+                            let handler = m.route.handler.as_ref().and_then(|h| h.definition);
+                            FoundRoute {
+                                label: features::route_label(m.route),
+                                method: m.route.method.clone(),
+                                path: m.route.path.clone(),
+                                params: m.params.iter().cloned().collect(),
+                                location: location(&snapshot, &target, encoding),
+                                handler_location: handler.and_then(|(file, span)| {
+                                    let target = Target {
+                                        file,
+                                        start: span.start,
+                                        end: span.end,
+                                    };
+                                    location(&snapshot, &target, encoding)
+                                }),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .await?;
+            out.extend(found);
+        }
+        Ok(out)
+    }
+}
+
 impl Shared {
     /// Applies a document or file change synchronously, behind a panic boundary: a bug in one
     /// change loses that change, not the server.

@@ -325,3 +325,42 @@ async fn a_thousand_random_edits_end_in_a_fresh_index_of_the_final_text() {
     );
     assert!(text.len() > ROUTES.len(), "the edits did something");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn find_route_answers_locations_best_first() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("src")).expect("src");
+    let app = "import express from 'express';\nconst app = express();\nconst show = (req, res) => res.send('x');\napp.get('/orders/:id', show);\napp.get('/orders/export', (req, res) => res.send('csv'));\n";
+    std::fs::write(dir.path().join("src/app.ts"), app).expect("write");
+    let mut s = Session::start();
+    s.initialize(dir.path()).await;
+    let params = json!({"url": "https://api.example.com/orders/export?x=1", "method": "get"});
+    let mut found = Value::Null;
+    for _ in 0..200 {
+        found = s.request(super::FIND_ROUTE_REQUEST, params.clone()).await;
+        if found["result"].as_array().is_some_and(|a| a.len() == 2) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let result = &found["result"];
+    assert_eq!(result[0]["label"], "GET /orders/export", "{found}");
+    assert_eq!(result[1]["label"], "GET /orders/:id", "{found}");
+    assert_eq!(result[1]["params"], json!({"id": "export"}));
+    let uri = file_uri(dir.path(), "src/app.ts");
+    assert_eq!(result[1]["location"]["uri"], uri.as_str());
+    assert_eq!(result[1]["location"]["range"]["start"]["line"], 3);
+    assert_eq!(result[1]["handlerLocation"]["range"]["start"]["line"], 2);
+
+    let bad = s
+        .request(
+            super::FIND_ROUTE_REQUEST,
+            json!({"url": "/x", "method": "FETCH"}),
+        )
+        .await;
+    assert!(bad.get("error").is_some(), "{bad}");
+    let none = s
+        .request(super::FIND_ROUTE_REQUEST, json!({"url": "/nothing"}))
+        .await;
+    assert_eq!(none["result"], json!([]));
+}

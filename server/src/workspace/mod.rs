@@ -102,6 +102,16 @@ impl Workspace {
 
     /// Walks `root` and indexes every source file in parallel.
     pub fn load(root: &Path, config: Config) -> Result<(Workspace, Vec<Problem>), LoadError> {
+        Self::load_with_progress(root, config, &|_, _| {})
+    }
+
+    /// [`Workspace::load`], calling `progress(done, total)` as files are indexed (from any
+    /// thread), so that a front-end can show how far it is.
+    pub fn load_with_progress(
+        root: &Path,
+        config: Config,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> Result<(Workspace, Vec<Problem>), LoadError> {
         if !root.exists() {
             return Err(LoadError::NotFound(root.to_path_buf()));
         }
@@ -118,16 +128,19 @@ impl Workspace {
             })
             .collect();
         let max_size = config.index.max_file_size;
+        let total = found.sources.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        progress(0, total);
         let index_all = || -> Vec<(String, Result<FileFacts, String>)> {
             found
                 .sources
                 .par_iter()
                 .map(|rel| {
-                    (
-                        rel.clone(),
-                        read_source(&root.join(rel), max_size)
-                            .and_then(|text| extract_text(rel, &text)),
-                    )
+                    let facts = read_source(&root.join(rel), max_size)
+                        .and_then(|text| extract_text(rel, &text));
+                    let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                    progress(n, total);
+                    (rel.clone(), facts)
                 })
                 .collect()
         };
