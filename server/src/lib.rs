@@ -6,6 +6,7 @@
 //! snapshot) → features and front-ends ([`cli`]).
 
 pub mod cli;
+pub mod document;
 pub mod facts;
 pub mod features;
 pub mod frameworks;

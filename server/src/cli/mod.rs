@@ -1,13 +1,15 @@
 //! The command line: a thin front-end over the workspace engine.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::inventory::render_table;
-use crate::workspace::Workspace;
+use crate::document;
+use crate::features::{Analysis, DocsTable};
+use crate::inventory::{render_table, Inventory};
+use crate::workspace::{Config, Workspace};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -37,6 +39,28 @@ pub enum Command {
         #[arg(long)]
         include_tests: bool,
     },
+    /// Writes BACKEND_BRAIN.md: the routes, Socket.IO events and middleware of the backend
+    /// under ROOT, with the Description column and kept text of the previous version carried
+    /// over.
+    #[command(
+        after_help = "Examples:\n  backend-brain generate\n  backend-brain generate fixtures/showcase --check\n  backend-brain generate . -o docs/BACKEND_BRAIN.md\n\nExit codes: 0 written (or current, with --check), 1 not current (--check), 2 usage or I/O error."
+    )]
+    Generate {
+        /// The backend's root folder.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Where to write the document (`-` for stdout). Default: ROOT/BACKEND_BRAIN.md, or the
+        /// `[docs] table` of backend-brain.toml.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Write nothing; exit 1 and print a unified diff when the file differs from what would
+        /// be written.
+        #[arg(long)]
+        check: bool,
+        /// Also index test code.
+        #[arg(long)]
+        include_tests: bool,
+    },
     /// Serves the Language Server Protocol over stdin and stdout, for editors.
     Lsp {
         /// Accepted for clients that pass it (VS Code does); stdio is the only transport.
@@ -45,7 +69,8 @@ pub enum Command {
     },
 }
 
-/// Runs the command line; the exit code is 0 on success and 2 for usage or I/O errors.
+/// Runs the command line; the exit code is 0 on success, 1 when a check finds something, and 2
+/// for usage or I/O errors.
 pub fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -64,27 +89,152 @@ pub fn run() -> ExitCode {
             json,
             include_tests,
         } => inventory(root, json, include_tests),
+        Command::Generate {
+            root,
+            output,
+            check,
+            include_tests,
+        } => generate(root, output, check, include_tests),
         Command::Lsp { stdio: _ } => crate::lsp::run_stdio(),
     }
 }
 
-fn inventory(root: PathBuf, json: bool, include_tests: bool) -> ExitCode {
-    let (mut config, config_problem) = Workspace::read_config(&root);
+/// The workspace under ROOT, loaded and resolved, with its route table document.
+pub(crate) struct Loaded {
+    pub config: Config,
+    pub inventory: Inventory,
+    /// The text of the configured route table document, `None` when it does not exist.
+    pub table_text: Option<String>,
+    pub table: DocsTable,
+}
+
+impl Loaded {
+    pub fn analysis(&self) -> Analysis<'_> {
+        Analysis::new(&self.inventory, &self.table, &self.config)
+    }
+}
+
+/// Loads ROOT, reporting problems with single files on stderr; `Err` is the exit code.
+pub(crate) fn load(root: &Path, include_tests: bool) -> Result<Loaded, ExitCode> {
+    let (mut config, config_problem) = Workspace::read_config(root);
     if let Some(p) = config_problem {
         eprintln!("backend-brain: {p}");
     }
     config.index.include_tests |= include_tests;
-    let (workspace, problems) = match Workspace::load(&root, config) {
+    let (workspace, problems) = match Workspace::load(root, config.clone()) {
         Ok(loaded) => loaded,
         Err(e) => {
             eprintln!("backend-brain: {e}");
-            return ExitCode::from(2);
+            return Err(ExitCode::from(2));
         }
     };
     for p in &problems {
         eprintln!("backend-brain: {p}");
     }
-    let inventory = workspace.inventory();
+    let table_text = std::fs::read_to_string(root.join(&config.docs.table)).ok();
+    let table = table_text
+        .as_deref()
+        .map(DocsTable::parse)
+        .unwrap_or_default();
+    Ok(Loaded {
+        config,
+        inventory: workspace.inventory(),
+        table_text,
+        table,
+    })
+}
+
+/// Writes to stdout; a closed pipe (`| head`) is not an error worth reporting.
+fn print(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+}
+
+fn generate(root: PathBuf, output: Option<PathBuf>, check: bool, include_tests: bool) -> ExitCode {
+    let loaded = match load(&root, include_tests) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let output = output.unwrap_or_else(|| root.join(&loaded.config.docs.table));
+    let to_stdout = output.as_os_str() == "-";
+    let previous = if to_stdout {
+        loaded.table_text.clone()
+    } else {
+        match std::fs::read_to_string(&output) {
+            Ok(text) => Some(text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                eprintln!("backend-brain: cannot read {}: {e}", output.display());
+                return ExitCode::from(2);
+            }
+        }
+    };
+    let options = document::Options {
+        link_prefix: if to_stdout {
+            Some(String::new())
+        } else {
+            link_prefix(&root, &output)
+        },
+    };
+    let text = document::generate(&loaded.analysis(), previous.as_deref(), &options);
+    if to_stdout {
+        print(&text);
+        return ExitCode::SUCCESS;
+    }
+    if check {
+        let name = output.display().to_string();
+        return match previous {
+            Some(old) if old == text => ExitCode::SUCCESS,
+            Some(old) => {
+                let diff = similar::TextDiff::from_lines(&old, &text)
+                    .unified_diff()
+                    .context_radius(3)
+                    .header(&format!("{name} (on disk)"), &format!("{name} (generated)"))
+                    .to_string();
+                print(&diff);
+                eprintln!(
+                    "backend-brain: {name} is not current; run `backend-brain generate` and commit it"
+                );
+                ExitCode::from(1)
+            }
+            None => {
+                eprintln!(
+                    "backend-brain: {name} does not exist; run `backend-brain generate` and commit it"
+                );
+                ExitCode::from(1)
+            }
+        };
+    }
+    if previous.as_deref() == Some(text.as_str()) {
+        return ExitCode::SUCCESS;
+    }
+    match std::fs::write(&output, &text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("backend-brain: cannot write {}: {e}", output.display());
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The way from the document's folder back to ROOT (`""`, `"../"`, ...), when the document is
+/// inside ROOT; links from elsewhere would not resolve, so there are none.
+fn link_prefix(root: &Path, output: &Path) -> Option<String> {
+    let root = root.canonicalize().ok()?;
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let dir = dir.canonicalize().ok()?;
+    let below = dir.strip_prefix(&root).ok()?;
+    Some("../".repeat(below.components().count()))
+}
+
+fn inventory(root: PathBuf, json: bool, include_tests: bool) -> ExitCode {
+    let inventory = match load(&root, include_tests) {
+        Ok(l) => l.inventory,
+        Err(code) => return code,
+    };
     let text = if json {
         let mut s = serde_json::to_string_pretty(&inventory.to_json()).unwrap_or_default();
         s.push('\n');
@@ -92,8 +242,6 @@ fn inventory(root: PathBuf, json: bool, include_tests: bool) -> ExitCode {
     } else {
         render_table(&inventory)
     };
-    let mut stdout = std::io::stdout().lock();
-    // A closed pipe (`| head`) is not an error worth reporting.
-    let _ = stdout.write_all(text.as_bytes());
+    print(&text);
     ExitCode::SUCCESS
 }
