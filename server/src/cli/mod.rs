@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::document;
 use crate::features::{Analysis, DocsTable};
@@ -61,12 +61,47 @@ pub enum Command {
         #[arg(long)]
         include_tests: bool,
     },
+    /// Reports undocumented routes and rows of BACKEND_BRAIN.md whose route is gone (the language
+    /// server's diagnostics), and exits 1 when there are any.
+    #[command(
+        after_help = "Examples:\n  backend-brain check\n  backend-brain check . --format github\n  backend-brain check . --format sarif > backend-brain.sarif\n  backend-brain check . --changed-since origin/main\n\nExit codes: 0 no findings, 1 findings, 2 usage or I/O error (also: not a git repository, unknown ref)."
+    )]
+    Check {
+        /// The backend's root folder.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Only findings in files changed since this git ref (`git diff --name-only REF`, plus
+        /// untracked files); a stale row counts as a finding in the route table document.
+        #[arg(long, value_name = "REF")]
+        changed_since: Option<String>,
+        /// The finding codes to report and fail on (repeatable). Default: `[check] kinds` of
+        /// backend-brain.toml, or undocumented-route and stale-doc.
+        #[arg(long = "kind", value_name = "CODE")]
+        kinds: Vec<String>,
+        /// Also index test code.
+        #[arg(long)]
+        include_tests: bool,
+    },
     /// Serves the Language Server Protocol over stdin and stdout, for editors.
     Lsp {
         /// Accepted for clients that pass it (VS Code does); stdio is the only transport.
         #[arg(long)]
         stdio: bool,
     },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// `file:line:col: code: subject`, one per line.
+    Text,
+    /// One JSON object: `{"findings": [...], "counts": {...}}`.
+    Json,
+    /// GitHub Actions workflow commands, shown as annotations on the pull request.
+    Github,
+    /// SARIF 2.1.0, for code-scanning tools.
+    Sarif,
 }
 
 /// Runs the command line; the exit code is 0 on success, 1 when a check finds something, and 2
@@ -95,6 +130,13 @@ pub fn run() -> ExitCode {
             check,
             include_tests,
         } => generate(root, output, check, include_tests),
+        Command::Check {
+            root,
+            format,
+            changed_since,
+            kinds,
+            include_tests,
+        } => check(root, format, changed_since, kinds, include_tests),
         Command::Lsp { stdio: _ } => crate::lsp::run_stdio(),
     }
 }
@@ -215,6 +257,127 @@ fn generate(root: PathBuf, output: Option<PathBuf>, check: bool, include_tests: 
             ExitCode::from(2)
         }
     }
+}
+
+fn check(
+    root: PathBuf,
+    format: Format,
+    changed_since: Option<String>,
+    kinds: Vec<String>,
+    include_tests: bool,
+) -> ExitCode {
+    let loaded = match load(&root, include_tests) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let kinds: std::collections::BTreeSet<String> = if kinds.is_empty() {
+        loaded.config.check.kinds.iter().cloned().collect()
+    } else {
+        kinds.into_iter().collect()
+    };
+    if let Some(bad) = kinds
+        .iter()
+        .find(|k| !crate::features::CODES.contains(&k.as_str()))
+    {
+        eprintln!(
+            "backend-brain: unknown finding kind `{bad}`; the kinds are {}",
+            crate::features::CODES.join(", ")
+        );
+        return ExitCode::from(2);
+    }
+    let changed = match changed_since.as_deref().map(|r| changed_files(&root, r)) {
+        None => None,
+        Some(Ok(files)) => Some(files),
+        Some(Err(e)) => {
+            eprintln!("backend-brain: --changed-since: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let text_of = |rel: &str| std::fs::read_to_string(root.join(rel)).ok();
+    let mut findings = crate::check::findings(&loaded.analysis(), &kinds, &text_of);
+    if let Some(changed) = &changed {
+        findings.retain(|f| changed.contains(&f.path));
+    }
+    // Paths as they are opened from the working directory (where CI runs), not from ROOT.
+    for f in &mut findings {
+        f.path = from_cwd(&root, &f.path);
+    }
+    let out = match format {
+        Format::Text => crate::check::text(&findings),
+        Format::Github => crate::check::github(&findings),
+        Format::Json => pretty(&crate::check::json(&findings)),
+        Format::Sarif => pretty(&crate::check::sarif(&findings, &kinds)),
+    };
+    print(&out);
+    if findings.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        if format != Format::Json && format != Format::Sarif {
+            eprintln!(
+                "backend-brain: {} finding{}",
+                findings.len(),
+                if findings.len() == 1 { "" } else { "s" }
+            );
+        }
+        ExitCode::from(1)
+    }
+}
+
+/// `ROOT/rel`, without a leading `./`, `/`-separated.
+fn from_cwd(root: &Path, rel: &str) -> String {
+    let root = root.to_string_lossy().replace('\\', "/");
+    let root = root.trim_start_matches("./").trim_end_matches('/');
+    if root.is_empty() || root == "." {
+        rel.to_string()
+    } else {
+        format!("{root}/{rel}")
+    }
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    let mut s = serde_json::to_string_pretty(value).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// Root-relative paths of the files changed since `reference`: `git diff --name-only --relative
+/// REF` (committed and uncommitted changes) and untracked files, both run in ROOT.
+fn changed_files(
+    root: &Path,
+    reference: &str,
+) -> Result<std::collections::BTreeSet<String>, String> {
+    let git = |args: &[&str]| -> Result<String, String> {
+        let out = std::process::Command::new("git")
+            .args(args)
+            .current_dir(root)
+            .output()
+            .map_err(|e| format!("cannot run git: {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "`git {}` failed: {}",
+                args.join(" "),
+                String::from_utf8_lossy(&out.stderr).trim()
+            ));
+        }
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    };
+    let mut files: std::collections::BTreeSet<String> = git(&[
+        "diff",
+        "--name-only",
+        "--relative",
+        "--no-renames",
+        reference,
+        "--",
+    ])?
+    .lines()
+    .map(str::to_string)
+    .collect();
+    files.extend(
+        git(&["ls-files", "--others", "--exclude-standard"])?
+            .lines()
+            .map(str::to_string),
+    );
+    Ok(files)
 }
 
 /// The way from the document's folder back to ROOT (`""`, `"../"`, ...), when the document is

@@ -30,6 +30,8 @@ pub struct DocRow {
     /// 1-based line of the row, and 1-based column (in characters) of its first cell.
     pub line: u32,
     pub column: u32,
+    /// 1-based column just past the row's last character.
+    pub end_column: u32,
     /// Byte offsets of the row's line, its line ending left out.
     pub start: u32,
     pub end: u32,
@@ -76,6 +78,7 @@ impl DocsTable {
                     path: unquote(path),
                     line: before.matches('\n').count() as u32 + 1,
                     column: line_text[..indent].chars().count() as u32 + 1,
+                    end_column: line_text.chars().count() as u32 + 1,
                     start: *start as u32,
                     end: *end as u32,
                     description: d.map(|d| {
