@@ -8,6 +8,7 @@
 pub mod check;
 pub mod cli;
 pub mod document;
+pub mod export;
 pub mod facts;
 pub mod features;
 pub mod frameworks;

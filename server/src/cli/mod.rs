@@ -84,6 +84,20 @@ pub enum Command {
         #[arg(long)]
         include_tests: bool,
     },
+    /// Prints the routes as OpenAPI 3.1, or the Socket.IO events as AsyncAPI 3.0 (JSON).
+    #[command(
+        after_help = "Examples:\n  backend-brain export openapi > openapi.json\n  backend-brain export asyncapi fixtures/showcase > asyncapi.json"
+    )]
+    Export {
+        #[arg(value_enum)]
+        kind: ExportKind,
+        /// The backend's root folder.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Also index test code.
+        #[arg(long)]
+        include_tests: bool,
+    },
     /// Serves the Language Server Protocol over stdin and stdout, for editors.
     Lsp {
         /// Accepted for clients that pass it (VS Code does); stdio is the only transport.
@@ -102,6 +116,14 @@ pub enum Format {
     Github,
     /// SARIF 2.1.0, for code-scanning tools.
     Sarif,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportKind {
+    /// OpenAPI 3.1: paths, methods, path parameters, summaries, security, tags.
+    Openapi,
+    /// AsyncAPI 3.0: a channel per namespace, send and receive operations per event.
+    Asyncapi,
 }
 
 /// Runs the command line; the exit code is 0 on success, 1 when a check finds something, and 2
@@ -137,6 +159,11 @@ pub fn run() -> ExitCode {
             kinds,
             include_tests,
         } => check(root, format, changed_since, kinds, include_tests),
+        Command::Export {
+            kind,
+            root,
+            include_tests,
+        } => export(kind, root, include_tests),
         Command::Lsp { stdio: _ } => crate::lsp::run_stdio(),
     }
 }
@@ -331,6 +358,40 @@ fn from_cwd(root: &Path, rel: &str) -> String {
         rel.to_string()
     } else {
         format!("{root}/{rel}")
+    }
+}
+
+fn export(kind: ExportKind, root: PathBuf, include_tests: bool) -> ExitCode {
+    let loaded = match load(&root, include_tests) {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
+    let info = api_info(&root);
+    let doc = match kind {
+        ExportKind::Openapi => crate::export::openapi(&loaded.analysis(), &info),
+        ExportKind::Asyncapi => crate::export::asyncapi(&loaded.analysis(), &info),
+    };
+    print(&pretty(&doc));
+    ExitCode::SUCCESS
+}
+
+/// The name and version of package.json at ROOT, else the folder's name and 0.0.0.
+fn api_info(root: &Path) -> crate::export::Info {
+    let package: serde_json::Value = std::fs::read_to_string(root.join("package.json"))
+        .ok()
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or_default();
+    let folder = root
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "backend".into());
+    crate::export::Info {
+        title: package["name"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or(folder),
+        version: package["version"].as_str().unwrap_or("0.0.0").to_string(),
     }
 }
 
