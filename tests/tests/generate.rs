@@ -164,6 +164,18 @@ fn a_document_below_the_root_links_back_up_and_stdout_is_a_target() {
 }
 
 #[test]
+fn a_crlf_checkout_is_current() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    write(root, "src/app.ts", APP);
+    assert_eq!(run_in(root, &["generate"]).code, Some(0));
+    let doc = root.join("BACKEND_BRAIN.md");
+    let text = std::fs::read_to_string(&doc).expect("written");
+    std::fs::write(&doc, text.replace('\n', "\r\n")).expect("crlf");
+    assert_eq!(run_in(root, &["generate", "--check"]).code, Some(0));
+}
+
+#[test]
 fn a_missing_root_exits_2() {
     let out = run(&["generate", "no/such/root", "--check"]);
     assert_eq!(out.code, Some(2));

@@ -253,7 +253,8 @@ fn generate(root: PathBuf, output: Option<PathBuf>, check: bool, include_tests: 
     if check {
         let name = output.display().to_string();
         return match previous {
-            Some(old) if old == text => ExitCode::SUCCESS,
+            // A checkout with CRLF line endings (git's autocrlf) is still current.
+            Some(old) if old == text || old.replace("\r\n", "\n") == text => ExitCode::SUCCESS,
             Some(old) => {
                 let diff = similar::TextDiff::from_lines(&old, &text)
                     .unified_diff()
