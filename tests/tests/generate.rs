@@ -93,15 +93,16 @@ fn check_fails_with_a_unified_diff_when_the_document_is_stale() {
  | Routes behind auth | 0 |
  | Rate-limited routes | 0 |
  | Routes with a path computed at run time | 0 |
-@@ -34,6 +34,7 @@
+@@ -33,7 +33,7 @@
+ ```mermaid
+ %%{init: {\"flowchart\": {\"wrappingWidth\": 600}}}%%
  flowchart LR
-   f0[\"src/app.ts\"]
-   f0 --> r0[\"GET /health\"]
-+  f0 --> r1[\"POST /orders\"]
+-  f0[\"src/app.ts\"] --> r0[\"GET /health\"]
++  f0[\"src/app.ts\"] --> r0[\"GET /health<br/>POST /orders\"]
  ```
  
  ### Route inventory
-@@ -41,3 +42,4 @@
+@@ -41,3 +41,4 @@
  | Method | Path | Handler | Auth | Rate limit | Documented | Description |
  | --- | --- | --- | --- | --- | --- | --- |
  | GET | `/health` | `<inline>` [src/app.ts:4](src/app.ts#L4) | — | — | doc comment |  |

@@ -281,24 +281,29 @@ fn routes_section(ctx: &Ctx<'_>) -> Option<Section> {
     })
 }
 
-/// One flowchart: each registering file and the routes it registers.
+/// One flowchart: each registering file, and beside it the routes it registers, one per line.
 fn routes_diagram(routes: &[Route]) -> String {
     let mut by_file: BTreeMap<&str, Vec<&Route>> = BTreeMap::new();
     for r in routes {
         by_file.entry(r.file.as_str()).or_default().push(r);
     }
-    let mut out = String::from("```mermaid\nflowchart LR\n");
-    let mut n = 0;
+    // Wide enough that a route stays on one line.
+    let mut out = String::from(
+        "```mermaid\n%%{init: {\"flowchart\": {\"wrappingWidth\": 600}}}%%\nflowchart LR\n",
+    );
     for (i, (file, routes)) in by_file.iter().enumerate() {
-        let _ = writeln!(out, "  f{i}[\"{}\"]", label(file));
         let mut seen = BTreeSet::new();
-        for r in routes {
-            if !seen.insert((&r.method, &r.path)) {
-                continue;
-            }
-            let _ = writeln!(out, "  f{i} --> r{n}[\"{} {}\"]", r.method, label(&r.path));
-            n += 1;
-        }
+        let lines: Vec<String> = routes
+            .iter()
+            .filter(|r| seen.insert((&r.method, &r.path)))
+            .map(|r| label(&format!("{} {}", r.method, r.path)))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  f{i}[\"{}\"] --> r{i}[\"{}\"]",
+            label(file),
+            lines.join("<br/>")
+        );
     }
     out.push_str("```\n");
     out
@@ -431,7 +436,19 @@ fn events_diagram(groups: &BTreeMap<(bool, String, String), EventGroup<'_>>) -> 
     }
     for (n, ((computed, name, namespace), group)) in groups.iter().enumerate() {
         let mut text = if *computed {
-            format!("? {name}")
+            let candidates: BTreeSet<&str> = group
+                .events
+                .iter()
+                .flat_map(|e| e.candidates.iter().map(String::as_str))
+                .collect();
+            if candidates.is_empty() {
+                format!("? {name}")
+            } else {
+                format!(
+                    "? {}",
+                    candidates.into_iter().collect::<Vec<_>>().join(" | ")
+                )
+            }
         } else {
             name.clone()
         };

@@ -82,11 +82,9 @@ The HTTP routes and Socket.IO events of this backend, as `backend-brain` reads t
 Each file that registers routes, and the routes it registers.
 
 ```mermaid
+%%{init: {"flowchart": {"wrappingWidth": 600}}}%%
 flowchart LR
-  f0["src/app.ts"]
-  f0 --> r0["GET /health"]
-  f0 --> r1["POST /orders"]
-  f0 --> r2["GET /orders/:id"]
+  f0["src/app.ts"] --> r0["GET /health<br/>POST /orders<br/>GET /orders/:id"]
 ```
 
 ### Route inventory
