@@ -5,7 +5,10 @@
 //! (across files, with [`frameworks`] recognizing what they know) → [`inventory`] (an immutable
 //! snapshot) → features and front-ends ([`cli`]).
 
+pub mod check;
 pub mod cli;
+pub mod document;
+pub mod export;
 pub mod facts;
 pub mod features;
 pub mod frameworks;

@@ -197,12 +197,32 @@ fn a_real_stdio_session() {
     let inserted = operations[1]["edits"][0]["newText"].as_str().expect("text");
     let table_path = root.join("BACKEND_BRAIN.md");
     assert_eq!(table_uri, uri(&table_path));
-    std::fs::write(&table_path, inserted).expect("write table");
+    // The row's summary is a TODO until someone writes one.
+    let written = inserted.replace("| TODO |", "| Reads one order. |");
+    assert_ne!(written, inserted);
+    std::fs::write(&table_path, &written).expect("write table");
     s.notify(
         "workspace/didChangeWatchedFiles",
         json!({"changes": [{"uri": table_uri, "type": 1}]}),
     );
     s.diagnostics_until(&app_uri, |d| d.is_empty());
+
+    // A row whose route is gone is a stale-doc diagnostic on the route table document.
+    std::fs::write(
+        &table_path,
+        format!("{written}| DELETE | `/gone` | Removed long ago. |\n"),
+    )
+    .expect("write table");
+    s.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": table_uri, "type": 2}]}),
+    );
+    let stale = s.diagnostics_until(&table_uri, |d| !d.is_empty());
+    assert_eq!(stale[0]["code"], "stale-doc");
+    assert_eq!(
+        stale[0]["range"]["start"]["line"],
+        json!(written.lines().count())
+    );
 
     s.request("shutdown", Value::Null);
     s.notify("exit", Value::Null);

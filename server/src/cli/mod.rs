@@ -1,14 +1,17 @@
 //! The command line: a thin front-end over the workspace engine and the pure features. It parses
 //! arguments, loads the workspace (with progress on a terminal), asks the features, and prints.
 
+mod gate;
 mod output;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use gate::{ExportKind, Format};
 
 use crate::features::explain::Query;
 use crate::features::route_match::{closest, find_routes, parse_request};
@@ -132,6 +135,65 @@ Examples:
         #[command(flatten)]
         source: Source,
     },
+    /// Writes BACKEND_BRAIN.md: the routes, Socket.IO events and middleware of the backend
+    /// under ROOT, with the Description column and kept text of the previous version carried
+    /// over.
+    #[command(
+        after_help = "Examples:\n  backend-brain generate\n  backend-brain generate fixtures/showcase --check\n  backend-brain generate . -o docs/BACKEND_BRAIN.md\n\nExit codes: 0 written (or current, with --check), 1 not current (--check), 2 usage or I/O error."
+    )]
+    Generate {
+        /// The backend's root folder.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Where to write the document (`-` for stdout). Default: ROOT/BACKEND_BRAIN.md, or the
+        /// `[docs] table` of backend-brain.toml.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Write nothing; exit 1 and print a unified diff when the file differs from what would
+        /// be written.
+        #[arg(long)]
+        check: bool,
+        /// Also index test code.
+        #[arg(long)]
+        include_tests: bool,
+    },
+    /// Reports undocumented routes and rows of BACKEND_BRAIN.md whose route is gone (the language
+    /// server's diagnostics), and exits 1 when there are any.
+    #[command(
+        after_help = "Examples:\n  backend-brain check\n  backend-brain check . --format github\n  backend-brain check . --format sarif > backend-brain.sarif\n  backend-brain check . --changed-since origin/main\n\nExit codes: 0 no findings, 1 findings, 2 usage or I/O error (also: not a git repository, unknown ref)."
+    )]
+    Check {
+        /// The backend's root folder.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Only findings in files changed since this git ref (`git diff --name-only REF`, plus
+        /// untracked files); a stale row counts as a finding in the route table document.
+        #[arg(long, value_name = "REF")]
+        changed_since: Option<String>,
+        /// The finding codes to report and fail on (repeatable). Default: `[check] kinds` of
+        /// backend-brain.toml, or undocumented-route and stale-doc.
+        #[arg(long = "kind", value_name = "CODE")]
+        kinds: Vec<String>,
+        /// Also index test code.
+        #[arg(long)]
+        include_tests: bool,
+    },
+    /// Prints the routes as OpenAPI 3.1, or the Socket.IO events as AsyncAPI 3.0 (JSON).
+    #[command(
+        after_help = "Examples:\n  backend-brain export openapi > openapi.json\n  backend-brain export asyncapi fixtures/showcase > asyncapi.json"
+    )]
+    Export {
+        #[arg(value_enum)]
+        kind: ExportKind,
+        /// The backend's root folder.
+        #[arg(default_value = ".")]
+        root: PathBuf,
+        /// Also index test code.
+        #[arg(long)]
+        include_tests: bool,
+    },
     /// Prints a shell completion script.
     #[command(
         after_help = "Examples:\n  backend-brain completions bash > ~/.local/share/bash-completion/completions/backend-brain\n  backend-brain completions zsh > ~/.zfunc/_backend-brain\n  backend-brain completions fish > ~/.config/fish/completions/backend-brain.fish"
@@ -236,6 +298,24 @@ pub fn run() -> ExitCode {
                 }
             }
         }
+        Command::Generate {
+            root,
+            output,
+            check,
+            include_tests,
+        } => gate::generate(root, output, check, include_tests, cli.quiet),
+        Command::Check {
+            root,
+            format,
+            changed_since,
+            kinds,
+            include_tests,
+        } => gate::check(cli.quiet, root, format, changed_since, kinds, include_tests),
+        Command::Export {
+            kind,
+            root,
+            include_tests,
+        } => gate::export(kind, root, include_tests, cli.quiet),
         Command::Lsp { stdio: _ } => return crate::lsp::run_stdio(),
     };
     ExitCode::from(code)
@@ -256,6 +336,8 @@ fn to_json(value: &serde_json::Value) -> String {
 /// A loaded backend: its inventory, and what the features need with it.
 struct Loaded {
     inventory: Inventory,
+    /// The text of the configured route table document, `None` when it does not exist.
+    table_text: Option<String>,
     table: DocsTable,
     config: Config,
 }
@@ -294,7 +376,11 @@ fn load(source: &Source, quiet: bool) -> Result<Loaded, u8> {
         eprintln!("backend-brain: {p}");
     }
     let config = workspace.config().clone();
-    let table = read_table(root, &config);
+    let table_text = std::fs::read_to_string(root.join(&config.docs.table)).ok();
+    let table = table_text
+        .as_deref()
+        .map(DocsTable::parse)
+        .unwrap_or_default();
     if show {
         eprintln!(
             "{}",
@@ -307,6 +393,7 @@ fn load(source: &Source, quiet: bool) -> Result<Loaded, u8> {
     }
     Ok(Loaded {
         inventory,
+        table_text,
         table,
         config,
     })
@@ -333,12 +420,6 @@ fn compare_database(mut loaded: Loaded, url: Option<String>) -> Result<Loaded, u
             Err(USAGE_OR_IO)
         }
     }
-}
-
-fn read_table(root: &Path, config: &Config) -> DocsTable {
-    std::fs::read_to_string(root.join(&config.docs.table))
-        .map(|t| DocsTable::parse(&t))
-        .unwrap_or_default()
 }
 
 fn find(

@@ -1,9 +1,14 @@
 //! The route table of BACKEND_BRAIN.md: which routes it documents, and the edit that adds a row.
 //!
 //! A route table is any Markdown table whose header has `Method` and `Path` columns. Rows are
-//! matched on method and path; a path may be wrapped in backticks.
+//! matched on method and path; a path may be wrapped in backticks. A table with a `Description`
+//! (or `Summary`) column documents a route only when that cell says something other than a TODO,
+//! the same rule as a doc comment's first line; a table without one documents every route it
+//! lists.
 
 use std::collections::HashSet;
+
+use super::has_summary;
 
 const HEADER: &str = "| Method | Path | Handler | Auth | Summary |";
 const RULE: &str = "| --- | --- | --- | --- | --- |";
@@ -11,7 +16,36 @@ const RULE: &str = "| --- | --- | --- | --- | --- |";
 /// The routes (method, path) a route table documents.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct DocsTable {
+    /// The routes the tables document.
     routes: HashSet<(String, String)>,
+    rows: Vec<DocRow>,
+}
+
+/// One row of a route table, where it is written and what it says.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DocRow {
+    /// Upper case.
+    pub method: String,
+    pub path: String,
+    /// 1-based line of the row, and 1-based column (in characters) of its first cell.
+    pub line: u32,
+    pub column: u32,
+    /// 1-based column just past the row's last character.
+    pub end_column: u32,
+    /// Byte offsets of the row's line, its line ending left out.
+    pub start: u32,
+    pub end: u32,
+    /// The `Description` (or `Summary`) cell, `None` when the table has no such column.
+    pub description: Option<String>,
+}
+
+impl DocRow {
+    /// Whether this row documents its route.
+    pub fn documents(&self) -> bool {
+        self.description
+            .as_deref()
+            .is_none_or(|d| has_summary(Some(d)))
+    }
 }
 
 /// One Markdown table: the byte range of its lines and its columns, lower case.
@@ -19,28 +53,67 @@ struct Table {
     columns: Vec<String>,
     /// The byte offset just past the last row's line ending (or the end of the text).
     end: usize,
-    rows: Vec<Vec<String>>,
+    /// Each row's byte range (line ending left out) and cells.
+    rows: Vec<((usize, usize), Vec<String>)>,
 }
 
 impl DocsTable {
     pub fn parse(text: &str) -> DocsTable {
         let mut routes = HashSet::new();
+        let mut rows = Vec::new();
         for table in route_tables(text) {
             let (Some(m), Some(p)) = (column(&table, "method"), column(&table, "path")) else {
                 continue;
             };
-            for row in &table.rows {
-                if let (Some(method), Some(path)) = (row.get(m), row.get(p)) {
-                    routes.insert((method.to_ascii_uppercase(), unquote(path)));
+            let d = column(&table, "description").or_else(|| column(&table, "summary"));
+            for ((start, end), cells) in &table.rows {
+                let (Some(method), Some(path)) = (cells.get(m), cells.get(p)) else {
+                    continue;
+                };
+                let before = &text[..*start];
+                let line_text = &text[*start..*end];
+                let indent = line_text.len() - line_text.trim_start().len();
+                let row = DocRow {
+                    method: method.to_ascii_uppercase(),
+                    path: unquote(path),
+                    line: before.matches('\n').count() as u32 + 1,
+                    column: line_text[..indent].chars().count() as u32 + 1,
+                    end_column: line_text.chars().count() as u32 + 1,
+                    start: *start as u32,
+                    end: *end as u32,
+                    description: d.map(|d| {
+                        cells
+                            .get(d)
+                            .map(|c| c.replace("\\|", "|"))
+                            .unwrap_or_default()
+                    }),
+                };
+                if row.documents() {
+                    routes.insert((row.method.clone(), row.path.clone()));
                 }
+                rows.push(row);
             }
         }
-        DocsTable { routes }
+        DocsTable { routes, rows }
     }
 
+    /// Whether a row documents the route (see the module's documentation).
     pub fn contains(&self, method: &str, path: &str) -> bool {
         self.routes
             .contains(&(method.to_ascii_uppercase(), path.to_string()))
+    }
+
+    /// Whether some row names the route, documenting it or not.
+    pub fn lists(&self, method: &str, path: &str) -> bool {
+        let method = method.to_ascii_uppercase();
+        self.rows
+            .iter()
+            .any(|r| r.method == method && r.path == path)
+    }
+
+    /// Every row of every route table, in document order.
+    pub fn rows(&self) -> &[DocRow] {
+        &self.rows
     }
 
     pub fn len(&self) -> usize {
@@ -67,7 +140,7 @@ pub fn add_rows(text: Option<&str>, rows: &[Row<'_>]) -> Option<(usize, String)>
     let mut seen = HashSet::new();
     let rows: Vec<&Row<'_>> = rows
         .iter()
-        .filter(|r| !present.contains(r.method, r.path))
+        .filter(|r| !present.lists(r.method, r.path))
         .filter(|r| seen.insert((r.method, r.path)))
         .collect();
     if rows.is_empty() {
@@ -82,10 +155,11 @@ pub fn add_rows(text: Option<&str>, rows: &[Row<'_>]) -> Option<(usize, String)>
         out.push_str(&default_table(&rows, newline));
         return Some((0, out));
     };
+    // The widest route table, the last of equals: in a generated document, the inventory table
+    // rather than the narrower table of rows whose route is gone.
     let existing = route_tables(text)
         .into_iter()
-        .rev()
-        .find(|t| column(t, "method").is_some() && column(t, "path").is_some());
+        .max_by_key(|t| t.columns.len());
     match existing {
         Some(table) => {
             let mut out = String::new();
@@ -210,7 +284,9 @@ fn route_tables(text: &str) -> Vec<Table> {
         let mut rows = Vec::new();
         let mut j = i + 2;
         while j < lines.len() && lines[j].1.trim_start().starts_with('|') {
-            rows.push(cells(lines[j].1));
+            let (start, line) = lines[j];
+            let content = line.trim_end_matches(['\n', '\r']);
+            rows.push(((start, start + content.len()), cells(line)));
             end = lines[j].0 + lines[j].1.len();
             j += 1;
         }
@@ -251,6 +327,40 @@ mod tests {
         assert!(t.contains("POST", "/b"));
         assert!(!t.contains("GET", "/not-a-route"));
         assert_eq!(t.len(), 2);
+    }
+
+    #[test]
+    fn a_description_column_documents_only_rows_that_say_something() {
+        let t = DocsTable::parse(
+            "| Method | Path | Description |\n|---|---|---|\n| GET | `/a` | Reads a. |\n| GET | `/b` | TODO |\n  | GET | `/c` |  |\n| GET | `/d` | a \\| b |\n",
+        );
+        assert!(t.contains("GET", "/a"));
+        assert!(!t.contains("GET", "/b") && t.lists("GET", "/b"));
+        assert!(!t.contains("GET", "/c") && t.lists("GET", "/c"));
+        let rows: Vec<(u32, u32, Option<&str>)> = t
+            .rows()
+            .iter()
+            .map(|r| (r.line, r.column, r.description.as_deref()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                (3, 1, Some("Reads a.")),
+                (4, 1, Some("TODO")),
+                (5, 3, Some("")),
+                (6, 1, Some("a | b"))
+            ]
+        );
+    }
+
+    #[test]
+    fn rows_go_to_the_widest_table() {
+        let text = "| Method | Path | Handler | Description |\n|---|---|---|---|\n| GET | `/a` | h | x |\n\n| Method | Path | Description |\n|---|---|---|\n| GET | `/gone` | y |\n";
+        let out = apply(Some(text), &[row("POST", "/b")]);
+        assert!(
+            out.contains("| GET | `/a` | h | x |\n| POST | `/b` | h | TODO |\n"),
+            "{out}"
+        );
     }
 
     #[test]

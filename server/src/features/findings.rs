@@ -8,6 +8,7 @@ use crate::inventory::{Route, SocketEvent};
 use crate::workspace::config::Severity;
 use crate::workspace::FileId;
 
+use super::docs_table::DocRow;
 use super::{
     event_label, name_target, route_label, Analysis, Target, DUPLICATE_ROUTE, UNDOCUMENTED_ROUTE,
     UNEMITTED_EVENT, UNHANDLED_EVENT,
@@ -20,6 +21,8 @@ pub struct Finding {
     pub severity: Severity,
     pub code: &'static str,
     pub message: String,
+    /// What the finding is about, short: `GET /api/v1/orders/:id`, an event name.
+    pub subject: String,
     pub related: Vec<Related>,
 }
 
@@ -47,6 +50,7 @@ impl Analysis<'_> {
                 severity: settings.undocumented_route,
                 code: UNDOCUMENTED_ROUTE,
                 message: self.undocumented_message(route),
+                subject: route_label(route),
                 related: Vec::new(),
             });
         }
@@ -61,6 +65,29 @@ impl Analysis<'_> {
             findings.dedup();
         }
         out
+    }
+
+    /// Rows of the route table document whose route the code no longer registers.
+    pub fn stale_rows(&self) -> Vec<&DocRow> {
+        let live: HashSet<(&str, &str)> = self
+            .inventory
+            .routes
+            .iter()
+            .map(|r| (r.method.as_str(), r.path.as_str()))
+            .collect();
+        self.table
+            .rows()
+            .iter()
+            .filter(|r| !live.contains(&(r.method.as_str(), r.path.as_str())))
+            .collect()
+    }
+
+    /// The message of a stale row's finding.
+    pub fn stale_message(&self, row: &DocRow) -> String {
+        format!(
+            "{} {} is documented in {} but the code no longer registers it: delete the row or move its text to the route's new row",
+            row.method, row.path, self.config.docs.table
+        )
     }
 
     /// Routes without a summary, one per registration and full path.
@@ -127,6 +154,7 @@ impl Analysis<'_> {
                         route_label(route),
                         group.len()
                     ),
+                    subject: route_label(route),
                     related,
                 });
             }
@@ -197,6 +225,7 @@ fn event_finding(
         severity,
         code,
         message: format!("{message} (event {})", event_label(e)),
+        subject: event_label(e),
         related: Vec::new(),
     }
 }

@@ -14,7 +14,7 @@ mod symbols;
 mod tests;
 
 pub use actions::{Action, ActionKind, FileEdit};
-pub use docs_table::DocsTable;
+pub use docs_table::{DocRow, DocsTable};
 pub use findings::{Finding, Related};
 pub use symbols::{Lens, Symbol, SymbolKind};
 
@@ -26,6 +26,15 @@ pub const UNDOCUMENTED_ROUTE: &str = "undocumented-route";
 pub const DUPLICATE_ROUTE: &str = "duplicate-route";
 pub const UNHANDLED_EVENT: &str = "unhandled-event";
 pub const UNEMITTED_EVENT: &str = "unemitted-event";
+pub const STALE_DOC: &str = "stale-doc";
+/// Every code, for configs and command-line flags that name them.
+pub const CODES: [&str; 5] = [
+    UNDOCUMENTED_ROUTE,
+    STALE_DOC,
+    DUPLICATE_ROUTE,
+    UNHANDLED_EVENT,
+    UNEMITTED_EVENT,
+];
 
 /// A byte range in one file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -380,7 +380,13 @@ fn table_row_action_creates_the_file_and_documents_the_route() {
         created,
         "//- /BACKEND_BRAIN.md\n# Backend\n\n## Routes\n\n| Method | Path | Handler | Auth | Summary |\n| --- | --- | --- | --- | --- |\n| DELETE | `/api/v1/orders/:id` | getOrder |  | TODO |\n"
     );
+    // A TODO row lists the route but does not document it yet, like a TODO doc comment.
     let f = Fixture::new(&format!("{ORDERS}{created}"));
+    assert!(diagnostics(&f).contains("DELETE"));
+    let f = Fixture::new(&format!(
+        "{ORDERS}{}",
+        created.replace("| TODO |", "| Deletes one order. |")
+    ));
     assert!(!diagnostics(&f).contains("DELETE"));
 }
 

@@ -577,6 +577,30 @@ fn diagnostics(snapshot: &Snapshot, encoding: Encoding) -> BTreeMap<String, Vec<
             .collect();
         out.insert(rel.clone(), list);
     }
+    // Rows of the route table document whose route is gone.
+    let analysis = snapshot.analysis();
+    let severity_setting = snapshot.config.diagnostics.stale_doc;
+    if let (Some(text), false) = (
+        snapshot.table_text.as_deref(),
+        severity_setting == Severity::Off,
+    ) {
+        let rope = Rope::from_str(text);
+        let list: Vec<Diagnostic> = analysis
+            .stale_rows()
+            .into_iter()
+            .map(|row| Diagnostic {
+                range: convert::range(&rope, row.start as usize, row.end as usize, encoding),
+                severity: severity(severity_setting),
+                code: Some(NumberOrString::String(features::STALE_DOC.to_string())),
+                source: Some("backend-brain".into()),
+                message: analysis.stale_message(row),
+                ..Default::default()
+            })
+            .collect();
+        if !list.is_empty() {
+            out.insert(snapshot.config.docs.table.clone(), list);
+        }
+    }
     out
 }
 

@@ -12,6 +12,7 @@ pub struct Config {
     pub auth: AuthConfig,
     pub diagnostics: DiagnosticsConfig,
     pub docs: DocsConfig,
+    pub check: CheckConfig,
     /// Functions that register routes where the code does not show how (`[[route_wrappers]]`).
     pub route_wrappers: Vec<RouteWrapper>,
     pub database: DatabaseConfig,
@@ -64,6 +65,8 @@ pub struct DiagnosticsConfig {
     pub duplicate_route: Severity,
     pub unhandled_event: Severity,
     pub unemitted_event: Severity,
+    /// Rows of the route table document whose route is gone.
+    pub stale_doc: Severity,
     /// Globs (relative to the root) of files whose findings are not reported.
     pub ignore: Vec<String>,
 }
@@ -75,6 +78,7 @@ impl Default for DiagnosticsConfig {
             duplicate_route: Severity::Warning,
             unhandled_event: Severity::Information,
             unemitted_event: Severity::Information,
+            stale_doc: Severity::Warning,
             ignore: Vec::new(),
         }
     }
@@ -91,6 +95,22 @@ impl Default for DocsConfig {
     fn default() -> Self {
         DocsConfig {
             table: "BACKEND_BRAIN.md".to_string(),
+        }
+    }
+}
+
+/// What `backend-brain check` fails on.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CheckConfig {
+    /// Finding codes that make `check` exit 1.
+    pub kinds: Vec<String>,
+}
+
+impl Default for CheckConfig {
+    fn default() -> Self {
+        CheckConfig {
+            kinds: vec!["undocumented-route".into(), "stale-doc".into()],
         }
     }
 }
