@@ -41,11 +41,13 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 
 # --- Tests -----------------------------------------------------------------------------------
 
-step "cargo test --workspace"
+# The live database tests run against a throwaway PostgreSQL server that with-postgres.sh installs
+# (Debian's postgresql) and starts on a free local port.
+step "cargo test --workspace (with a throwaway PostgreSQL server)"
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
-cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
+scripts/with-postgres.sh cargo test --workspace --locked --no-fail-fast 2>&1 | tee "$log" || status=$?
 
 step "summary"
 grep -E '^test result: ' "$log" || true
@@ -61,4 +63,10 @@ if [ "$status" -ne 0 ]; then
   grep -E '^test .* FAILED$' "$log" || true
   die "cargo test failed (exit $status)"
 fi
+
+# --- Exports through real validators ---------------------------------------------------------
+
+step "OpenAPI and AsyncAPI exports through real validators (npm)"
+bash scripts/validate-exports.sh
+
 echo "all checks passed"
