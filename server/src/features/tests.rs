@@ -627,3 +627,106 @@ fn routing_controllers_hover_and_definition_on_a_route_decorator() {
         "src/BookController.ts:6:3 getOne"
     );
 }
+
+const FASTIFY: &str = r#"
+//- /src/app.ts
+import Fastify from 'fastify';
+import { ordersRoutes } from './orders';
+const app = Fastify();
+app.register(ordersRoutes, { prefix: '/api/orders' });
+app.listen({ port: 3000 });
+//- /src/orders.ts
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+async function getOrder(request: FastifyRequest) {
+  return { id: request.params };
+}
+export async function ordersRoutes(fastify: FastifyInstance) {
+  fastify.get('/:id', getOrder);
+}
+"#;
+
+#[test]
+fn fastify_hover_and_definition_on_a_route_in_a_plugin() {
+    let f = Fixture::new(&at(FASTIFY, "src/orders.ts", "get('/:id'"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert!(
+        card.markdown.starts_with("**GET** `/api/orders/:id`\n\n"),
+        "{}",
+        card.markdown
+    );
+    assert!(
+        card.markdown
+            .contains("- Handler: `getOrder` at src/orders.ts:2\n"),
+        "{}",
+        card.markdown
+    );
+    assert_eq!(
+        f.render_all(&f.analysis().definition(file, text, offset)),
+        "src/orders.ts:2:16 getOrder"
+    );
+}
+
+const KOA: &str = r#"
+//- /src/app.ts
+import Koa from 'koa';
+import Router from '@koa/router';
+import { listUsers } from './users';
+const app = new Koa();
+const router = new Router({ prefix: '/users' });
+router.get('/', listUsers);
+app.use(router.routes());
+//- /src/users.ts
+import type { Context } from 'koa';
+export async function listUsers(ctx: Context) {
+  ctx.body = [];
+}
+"#;
+
+#[test]
+fn koa_hover_and_definition_on_a_prefixed_router() {
+    let f = Fixture::new(&at(KOA, "src/app.ts", "get('/'"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert!(
+        card.markdown.starts_with("**GET** `/users`\n\n"),
+        "{}",
+        card.markdown
+    );
+    assert_eq!(
+        f.render_all(&f.analysis().definition(file, text, offset)),
+        "src/users.ts:2:23 listUsers"
+    );
+}
+
+const HONO: &str = r#"
+//- /src/index.ts
+import { Hono } from 'hono';
+import { books } from './books';
+const app = new Hono().basePath('/api');
+app.route('/books', books);
+export default app;
+//- /src/books.ts
+import { Hono, type Context } from 'hono';
+export const books = new Hono();
+function listBooks(c: Context) {
+  return c.json([]);
+}
+books.get('/', listBooks);
+"#;
+
+#[test]
+fn hono_hover_and_definition_through_base_path_and_route() {
+    let f = Fixture::new(&at(HONO, "src/books.ts", "get('/'"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert!(
+        card.markdown.starts_with("**GET** `/api/books`\n\n"),
+        "{}",
+        card.markdown
+    );
+    assert_eq!(
+        f.render_all(&f.analysis().definition(file, text, offset)),
+        "src/books.ts:3:10 listBooks"
+    );
+}
