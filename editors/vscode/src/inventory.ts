@@ -226,7 +226,7 @@ export class InventoryView implements vscode.TreeDataProvider<Node> {
         const item = new vscode.TreeItem(`${r.method} ${r.path}`, C.None);
         item.id = `route:${r.file}:${r.line}:${r.method}:${r.path}`;
         const handler = r.handler?.name ?? '<unknown>';
-        item.description = (node.undocumented ? '⚠ undocumented · ' : '') + handler;
+        item.description = handler + (node.undocumented ? ' · undocumented' : '');
         item.iconPath = new vscode.ThemeIcon(
           node.undocumented ? 'warning' : 'symbol-method',
           node.undocumented ? new vscode.ThemeColor('list.warningForeground') : undefined,
