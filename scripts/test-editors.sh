@@ -232,12 +232,12 @@ EOF
   # shellcheck disable=SC2064
   trap "kill -- -$cs_pid 2>/dev/null || true" EXIT
   local i
+  local healthy="fetch('http://127.0.0.1:$port/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
   for i in $(seq 1 60); do
-    curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
+    node -e "$healthy" && break
     sleep 1
   done
-  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null ||
-    die "VS Code: code-server did not start (log: tests/artifacts/editors/code-server.log)"
+  node -e "$healthy" || die "VS Code: code-server did not start (log: tests/artifacts/editors/code-server.log)"
   NODE_PATH=$PW_PREFIX/node_modules BB_URL="http://127.0.0.1:$port/?folder=$ws" BB_WS="$ws" \
     BB_ART="$ART" timeout --kill-after=5 240 node "$E2E/vscode/test.js" 2>&1 |
     tee "$ART/vscode.log" || status=$?

@@ -263,7 +263,7 @@ check(':BackendBrainRoutes fills the quickfix list', function()
 end)
 
 check(':checkhealth backend-brain finds the binary and its version', function()
-  vim.cmd('checkhealth backend-brain')
+  vim.cmd('silent checkhealth backend-brain')
   local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')
   assert(text:find('binary: ' .. bin, 1, true), 'no binary in the health report:\n' .. text)
   assert(text:find('version: backend%-brain %d'), 'no version in the health report:\n' .. text)

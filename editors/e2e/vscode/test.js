@@ -3,6 +3,8 @@
 // BB_WS (a copy of fixtures/showcase) as its folder; writes screenshots to BB_ART.
 // Exits 0 when every check passes, 1 on a failure, 3 when the watchdog fires.
 'use strict';
+const fs = require('fs');
+const os = require('os');
 const path = require('path');
 const { chromium } = require('playwright-core');
 
@@ -84,7 +86,9 @@ async function warnings() {
 }
 
 (async () => {
-  browser = await chromium.launchPersistentContext(path.join(ART, '.chromium-profile'), {
+  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'bb-chromium-'));
+  process.on('exit', () => fs.rmSync(profile, { recursive: true, force: true }));
+  browser = await chromium.launchPersistentContext(profile, {
     executablePath: process.env.BB_CHROMIUM || '/usr/bin/chromium',
     headless: true,
     viewport: { width: 1400, height: 860 },
