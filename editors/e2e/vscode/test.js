@@ -223,6 +223,28 @@ async function warnings() {
     await shot('quick-fix-applied');
   });
 
+  await check('"Backend Brain: Document All Routes in This File" adds the other stubs', async () => {
+    await page.keyboard.press('Control+End');
+    await page.waitForTimeout(300);
+    const before = await cursorLine();
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('>Backend Brain: Document All Routes in This File');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'Document All Routes in This File' }).first()
+      .waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+    let after = before;
+    for (let i = 0; i < 50 && after < before + 30; i++) {
+      await page.waitForTimeout(100);
+      await page.keyboard.press('Control+End');
+      after = await cursorLine();
+    }
+    // Six more routes, a stub of five or six lines each.
+    if (after < before + 30) throw new Error(`the file grew from ${before} to ${after} lines only`);
+    log(`     ${before} -> ${after} lines`);
+  });
+
   log(`all VS Code checks passed in ${secs(started)}`);
   clearTimeout(watchdog);
   await browser.close();
