@@ -245,6 +245,33 @@ async function warnings() {
     log(`     ${before} -> ${after} lines`);
   });
 
+  await check('a missing binary gets a clear error with the fix', async () => {
+    // Through the Settings editor, as a user would.
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('>Preferences: Open User Settings');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: /^Preferences: Open User Settings$/ }).first()
+      .click({ timeout: 10_000 });
+    const search = page.locator('.settings-editor .suggest-input-container .monaco-editor textarea').first();
+    await search.waitFor({ timeout: 15_000 });
+    await search.fill('backendBrain.serverPath');
+    // code-server is a remote window: machine-scoped settings live in the Remote tab.
+    await page.locator('.settings-editor .settings-tabs-widget .action-label', { hasText: 'Remote' }).first().click();
+    const box = page.locator('.settings-editor .setting-item-contents input[aria-label="backendBrain.serverPath"]').first();
+    await box.waitFor({ timeout: 10_000 });
+    await box.fill('/nonexistent/backend-brain');
+    await box.press('Tab');
+    const toast = page.locator('.notification-toast', { hasText: 'cannot find the backend-brain binary' }).first();
+    await toast.waitFor({ timeout: 20_000 });
+    const text = (await toast.innerText()).replace(/\s+/g, ' ');
+    if (!text.includes('backendBrain.serverPath') || !text.includes('Open Settings')) {
+      throw new Error(`the error does not say how to fix it: ${text}`);
+    }
+    log(`     ${text.slice(0, 160)}...`);
+    await shot('missing-binary');
+  });
+
   log(`all VS Code checks passed in ${secs(started)}`);
   clearTimeout(watchdog);
   await browser.close();

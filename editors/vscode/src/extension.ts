@@ -69,8 +69,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
           view.setInventory(folder.uri, inventory);
           updateStatus();
         } catch (e) {
+          // The view keeps the last inventory; the next change asks again.
           output.appendLine(`backendBrain/inventory failed: ${String(e)}`);
-          view.setError(`Inventory unavailable: ${String(e)}`);
         }
       } while (again);
     })();
@@ -135,6 +135,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
         } else if (e.newState === State.Stopped) {
           status.text = '$(debug-disconnect) Backend Brain';
           status.tooltip = 'Backend Brain: the language server stopped. Run "Backend Brain: Restart Server".';
+          view.setError('The language server stopped: run "Backend Brain: Restart Server"');
         }
       }),
     );

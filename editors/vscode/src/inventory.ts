@@ -74,8 +74,10 @@ export class InventoryView implements vscode.TreeDataProvider<Node> {
     this.changed.fire(undefined);
   }
 
+  /** Shows the message instead of an inventory that is no longer current. */
   setError(message: string): void {
     this.error = message;
+    this.inventory = undefined;
     this.changed.fire(undefined);
   }
 
@@ -128,7 +130,7 @@ export class InventoryView implements vscode.TreeDataProvider<Node> {
 
   getChildren(node?: Node): Node[] {
     if (!node) {
-      if (this.error && !this.inventory) {
+      if (this.error) {
         return [{ kind: 'message', label: this.error }];
       }
       if (!this.inventory) {
