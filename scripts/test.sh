@@ -69,4 +69,9 @@ fi
 step "OpenAPI and AsyncAPI exports through real validators (npm)"
 bash scripts/validate-exports.sh
 
+# --- Editors ---------------------------------------------------------------------------------
+
+step "editor end-to-end tests (Neovim, Emacs eglot, VS Code in code-server)"
+bash scripts/test-editors.sh all
+
 echo "all checks passed"
