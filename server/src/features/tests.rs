@@ -730,3 +730,45 @@ fn hono_hover_and_definition_through_base_path_and_route() {
         "src/books.ts:3:10 listBooks"
     );
 }
+
+#[test]
+fn nestjs_api_operation_summary_documents_a_route() {
+    let f = Fixture::new(
+        r#"
+//- /src/main.ts
+import { NestFactory } from '@nestjs/core';
+import { AppModule } from './app.module';
+NestFactory.create(AppModule).then((app) => app.listen(3000));
+//- /src/app.module.ts
+import { Module } from '@nestjs/common';
+import { InvoicesController } from './invoices.controller';
+@Module({ controllers: [InvoicesController] })
+export class AppModule {}
+//- /src/invoices.controller.ts
+import { Controller, Get, Post } from '@nestjs/common';
+import { ApiOperation } from '@nestjs/swagger';
+@Controller('invoices')
+export class InvoicesController {
+  @Get()
+  @ApiOperation({ summary: 'Lists the invoices of the account' })
+  list() {
+    return [];
+  }
+
+  @Post()
+  create() {
+    return {};
+  }
+}
+"#,
+    );
+    let undocumented: Vec<String> = f
+        .analysis()
+        .diagnostics()
+        .values()
+        .flatten()
+        .filter(|d| d.code == super::UNDOCUMENTED_ROUTE)
+        .map(|d| d.subject.clone())
+        .collect();
+    assert_eq!(undocumented, vec!["POST /invoices".to_string()]);
+}

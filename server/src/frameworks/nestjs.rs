@@ -29,6 +29,7 @@ pub struct NestJs;
 
 const NAME: &str = "nestjs";
 const COMMON: &str = "@nestjs/common";
+const SWAGGER: &str = "@nestjs/swagger";
 const CORE: &str = "@nestjs/core";
 const WEBSOCKETS: &str = "@nestjs/websockets";
 const THROTTLER: &str = "@nestjs/throttler";
@@ -1133,7 +1134,21 @@ fn controller(cx: &mut Interp<'_>, class: ClassRef, ctrl: &Dec, class_decs: &[De
             .as_ref()
             .map(|v| v.prefix.clone())
             .unwrap_or_default();
+        // `@ApiOperation({ summary })` documents the route as a doc comment does.
+        let summary = decs
+            .iter()
+            .find(|d| d.is(SWAGGER, "ApiOperation"))
+            .and_then(|d| match d.args.first().map(|a| &a.value) {
+                Some(Value::Object(o)) => o.props.iter().find_map(|(k, v)| match v {
+                    Value::Text(t) if k == "summary" && !t.dynamic => Some(t.text.clone()),
+                    _ => None,
+                }),
+                _ => None,
+            });
         for (http, dec) in &routes {
+            if let Some(summary) = &summary {
+                cx.add_doc(dec.site, summary.clone());
+            }
             let method_paths = path_list(dec.args.first());
             for cp in &ctrl_paths {
                 for mp in &method_paths {

@@ -218,6 +218,14 @@ impl<'a> Interp<'a> {
         }
     }
 
+    /// Records documentation a framework reads from its own declarations (NestJS's
+    /// `@ApiOperation({ summary })`) for the registration at `site`, unless a doc comment is there.
+    pub fn add_doc(&mut self, site: Site, text: String) {
+        self.docs
+            .entry((site.file, site.call.start))
+            .or_insert(text);
+    }
+
     /// State a framework module keeps across one resolution (a NestJS global prefix, a Koa
     /// router's own prefix), created empty on first use.
     pub fn state<T: Default + 'static>(&mut self) -> &mut T {
