@@ -377,10 +377,10 @@ fn load(source: &Source, quiet: bool) -> Result<Loaded, u8> {
     }
     let config = workspace.config().clone();
     let table_text = std::fs::read_to_string(root.join(&config.docs.table)).ok();
-    let table = table_text
-        .as_deref()
-        .map(DocsTable::parse)
-        .unwrap_or_default();
+    let (table, openapi_problem) = DocsTable::load(root, &config, table_text.as_deref());
+    if let Some(p) = openapi_problem {
+        eprintln!("backend-brain: {p}");
+    }
     if show {
         eprintln!(
             "{}",

@@ -7,8 +7,54 @@
 //! lists.
 
 use std::collections::HashSet;
+use std::path::Path;
+
+use yaml_rust2::{Yaml, YamlLoader};
 
 use super::has_summary;
+use crate::workspace::Config;
+
+const OPENAPI_METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// `https://api.example.com/api/v1/` gives `/api/v1`; a relative `/api` stays.
+fn server_base_path(url: &str) -> String {
+    let without_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = if url.contains("://") {
+        without_scheme
+            .find('/')
+            .map_or("", |i| &without_scheme[i..])
+    } else {
+        without_scheme
+    };
+    path.trim_end_matches('/').to_string()
+}
+
+/// `/orders/{orderId}` gives `/orders/:orderId`.
+fn openapi_to_express(path: &str) -> String {
+    let mut out = String::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        match rest[open..].find('}') {
+            Some(close) => {
+                out.push(':');
+                out.push_str(&rest[open + 1..open + close]);
+                rest = &rest[open + close + 1..];
+            }
+            None => {
+                rest = &rest[open..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    if out.len() > 1 {
+        out = out.trim_end_matches('/').to_string();
+    }
+    out
+}
 
 const HEADER: &str = "| Method | Path | Handler | Auth | Summary |";
 const RULE: &str = "| --- | --- | --- | --- | --- |";
@@ -58,6 +104,54 @@ struct Table {
 }
 
 impl DocsTable {
+    /// The routes documented by the route table document (`table_text`) and by the OpenAPI file
+    /// `[docs] openapi` names, read from `root`. An OpenAPI file that cannot be read or parsed
+    /// documents nothing; the message says why.
+    pub fn load(
+        root: &Path,
+        config: &Config,
+        table_text: Option<&str>,
+    ) -> (DocsTable, Option<String>) {
+        let mut table = table_text.map(DocsTable::parse).unwrap_or_default();
+        let Some(openapi) = &config.docs.openapi else {
+            return (table, None);
+        };
+        let problem = match std::fs::read_to_string(root.join(openapi)) {
+            Ok(text) => table.add_openapi(&text).err(),
+            Err(e) => Some(e.to_string()),
+        };
+        (table, problem.map(|p| format!("{openapi}: {p}")))
+    }
+
+    /// Counts every operation of an OpenAPI document (JSON or YAML) as documented: its path with
+    /// the servers' base path before it and `{id}` written `:id`. Returns how many were added.
+    pub fn add_openapi(&mut self, text: &str) -> Result<usize, String> {
+        let docs = YamlLoader::load_from_str(text).map_err(|e| e.to_string())?;
+        let doc = docs.first().ok_or("empty document")?;
+        let base = doc["servers"][0]["url"]
+            .as_str()
+            .map(server_base_path)
+            .unwrap_or_default();
+        let Yaml::Hash(paths) = &doc["paths"] else {
+            return Err("no `paths` object".to_string());
+        };
+        let mut added = 0;
+        for (path, item) in paths {
+            let (Some(path), Yaml::Hash(operations)) = (path.as_str(), item) else {
+                continue;
+            };
+            let express_path = openapi_to_express(&format!("{base}{path}"));
+            for method in operations.keys().filter_map(Yaml::as_str) {
+                if OPENAPI_METHODS.contains(&method) {
+                    self.routes
+                        .insert((method.to_ascii_uppercase(), express_path.clone()));
+                    added += 1;
+                }
+            }
+        }
+        Ok(added)
+    }
+
     pub fn parse(text: &str) -> DocsTable {
         let mut routes = HashSet::new();
         let mut rows = Vec::new();
@@ -396,5 +490,27 @@ mod tests {
             apply(Some(text), &[row("GET", "/b"), row("GET", "/b")]),
             "| Method | Path |\r\n|---|---|\r\n| GET | /a |\r\n| GET | `/b` |\r\n"
         );
+    }
+
+    #[test]
+    fn openapi_operations_document_routes_under_the_server_base_path() {
+        let mut table = DocsTable::default();
+        let yaml = "openapi: 3.0.3\nservers:\n  - url: https://api.example.com/api/v1/\npaths:\n  /orders/{orderId}:\n    get:\n      summary: One order\n    parameters: []\n  /orders:\n    post: {}\n";
+        assert_eq!(table.add_openapi(yaml), Ok(2));
+        assert!(table.contains("GET", "/api/v1/orders/:orderId"));
+        assert!(table.contains("POST", "/api/v1/orders"));
+        assert!(!table.contains("DELETE", "/api/v1/orders"));
+
+        let mut table = DocsTable::default();
+        let json = r#"{"openapi": "3.1.0", "paths": {"/health": {"get": {"responses": {}}}}}"#;
+        assert_eq!(table.add_openapi(json), Ok(1));
+        assert!(table.contains("GET", "/health"));
+    }
+
+    #[test]
+    fn a_document_without_paths_is_an_error_not_a_crash() {
+        let mut table = DocsTable::default();
+        assert!(table.add_openapi("openapi: 3.1.0\n").is_err());
+        assert!(table.add_openapi("{ not yaml: [").is_err());
     }
 }

@@ -113,11 +113,12 @@ impl SnapshotJob {
     /// Resolves the inventory; slow on large workspaces, so callers run it on a blocking thread.
     pub fn run(self) -> (usize, Snapshot) {
         let inventory = self.workspace.inventory();
-        let table = self
-            .table_text
-            .as_deref()
-            .map(DocsTable::parse)
-            .unwrap_or_default();
+        // A bad OpenAPI file documents nothing; the CLI's check reports why.
+        let (table, _) = DocsTable::load(
+            self.workspace.root(),
+            self.workspace.config(),
+            self.table_text.as_deref(),
+        );
         (
             self.project,
             Snapshot {

@@ -89,12 +89,16 @@ impl Default for DiagnosticsConfig {
 pub struct DocsConfig {
     /// The Markdown file (relative to the root) whose route table documents routes.
     pub table: String,
+    /// An OpenAPI document (JSON or YAML, relative to the root) whose operations count as
+    /// documented routes.
+    pub openapi: Option<String>,
 }
 
 impl Default for DocsConfig {
     fn default() -> Self {
         DocsConfig {
             table: "BACKEND_BRAIN.md".to_string(),
+            openapi: None,
         }
     }
 }
