@@ -39,13 +39,6 @@ struct FastifyState {
     shared: HashSet<FnRef>,
 }
 
-fn owns(cx: &Interp<'_>, router: RouterId) -> bool {
-    cx.graph
-        .nodes
-        .get(router as usize)
-        .is_some_and(|n| n.framework == NAME)
-}
-
 impl Framework for Fastify {
     fn call_external(
         &self,
@@ -106,13 +99,7 @@ impl Framework for Fastify {
         env: &Rc<Env>,
         site: Site,
     ) -> Option<Value> {
-        let Handle::Router(router) = receiver else {
-            return None;
-        };
-        let router = *router;
-        if !owns(cx, router) {
-            return None;
-        }
+        let router = routing::own_router(cx, receiver, NAME)?;
         let same = Some(Value::Handle(Handle::Router(router)));
         if METHODS.contains(&method) {
             if call.args.len() < 2 {
@@ -306,8 +293,8 @@ fn decorator_names(
     }
     for (expr, arg) in written.iter().zip(args.iter_mut()) {
         if let Expr::Member(object, prop, _) = expr {
-            if let Value::Handle(Handle::Router(r)) = cx.eval(object, env) {
-                if owns(cx, r) {
+            if let Value::Handle(handle) = cx.eval(object, env) {
+                if routing::own_router(cx, &handle, NAME).is_some() {
                     arg.label = Rc::from(format!("fastify.{prop}").as_str());
                 }
             }

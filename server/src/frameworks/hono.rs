@@ -35,13 +35,6 @@ fn is_hono_module(module: &str) -> bool {
         || module == "@hono/openapi"
 }
 
-fn owns(cx: &Interp<'_>, router: RouterId) -> bool {
-    cx.graph
-        .nodes
-        .get(router as usize)
-        .is_some_and(|n| n.framework == NAME)
-}
-
 /// OpenAPI paths write parameters as `{id}`; the inventory writes them as `:id`.
 fn openapi_path(text: &Text) -> Text {
     let mut out = String::new();
@@ -139,13 +132,7 @@ impl Framework for Hono {
         env: &Rc<Env>,
         site: Site,
     ) -> Option<Value> {
-        let Handle::Router(router) = receiver else {
-            return None;
-        };
-        let router = *router;
-        if !owns(cx, router) {
-            return None;
-        }
+        let router = routing::own_router(cx, receiver, NAME)?;
         let same = Some(Value::Handle(Handle::Router(router)));
         if METHODS.contains(&method) {
             let args = cx.eval_args(&call.args, env);

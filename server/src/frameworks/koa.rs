@@ -36,13 +36,6 @@ struct KoaState {
     outer: HashMap<RouterId, RouterId>,
 }
 
-fn owns(cx: &Interp<'_>, router: RouterId) -> bool {
-    cx.graph
-        .nodes
-        .get(router as usize)
-        .is_some_and(|n| n.framework == NAME)
-}
-
 fn outer_of(cx: &mut Interp<'_>, router: RouterId) -> RouterId {
     cx.state::<KoaState>()
         .outer
@@ -70,7 +63,10 @@ fn set_prefix(cx: &mut Interp<'_>, router: RouterId, prefix: Text) {
 /// A router or app among `use(...)` items, by the node that mounting it adds.
 fn child_of(cx: &mut Interp<'_>, value: &Value) -> Option<RouterId> {
     match value {
-        Value::Handle(Handle::Router(r)) if owns(cx, *r) => Some(outer_of(cx, *r)),
+        Value::Handle(handle) => {
+            let router = routing::own_router(cx, handle, NAME)?;
+            Some(outer_of(cx, router))
+        }
         _ => None,
     }
 }
@@ -169,13 +165,7 @@ impl Framework for Koa {
         env: &Rc<Env>,
         site: Site,
     ) -> Option<Value> {
-        let Handle::Router(router) = receiver else {
-            return None;
-        };
-        let router = *router;
-        if !owns(cx, router) {
-            return None;
-        }
+        let router = routing::own_router(cx, receiver, NAME)?;
         let same = Some(Value::Handle(Handle::Router(router)));
         if METHODS.contains(&method) {
             if call.args.len() < 2 {

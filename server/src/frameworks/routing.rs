@@ -8,6 +8,17 @@ use crate::resolve::graph::{Middleware, Mount, RouterId, RouterKind, Use};
 use crate::resolve::value::{Arg, Env, Site, Text, Value};
 use crate::resolve::Interp;
 
+use super::Handle;
+
+/// The router a receiver stands for, when it is one of `framework`'s.
+pub fn own_router(cx: &Interp<'_>, receiver: &Handle, framework: &str) -> Option<RouterId> {
+    let Handle::Router(router) = receiver else {
+        return None;
+    };
+    let node = cx.graph.nodes.get(*router as usize)?;
+    (node.framework == framework).then_some(*router)
+}
+
 /// A stable small hash of a name, for keying routers created for unresolved receivers.
 pub fn hash_str(s: &str) -> u32 {
     s.bytes()
