@@ -1089,28 +1089,10 @@ fn controller(cx: &mut Interp<'_>, class: ClassRef, ctrl: &Dec, class_decs: &[De
     let module_path = state.module_paths.get(&class).cloned();
     let consumers = state.consumers.clone();
 
-    for (owner, index) in methods_with_inherited(cx, class) {
-        let ofacts = cx.facts(owner.file);
-        let Some(m) = ofacts.class(owner.id).and_then(|c| c.methods.get(index)) else {
-            continue;
-        };
-        if m.decorators.is_empty() {
-            continue;
-        }
-        let function = m.function;
-        let decs = decorators(cx, &m.decorators, owner.file);
-        let routes: Vec<(&str, &Dec)> = decs
-            .iter()
-            .filter_map(|d| {
-                ROUTE_DECORATORS
-                    .iter()
-                    .find(|(n, _)| d.is(COMMON, n))
-                    .map(|(_, method)| (*method, d))
-            })
-            .collect();
-        if routes.is_empty() {
-            continue;
-        }
+    for method in route_methods(cx, class, COMMON, &ROUTE_DECORATORS) {
+        let (owner, function, decs) = (method.owner, method.function, method.decorators);
+        let routes: Vec<(&str, &Dec)> =
+            method.routes.iter().map(|(m, i)| (*m, &decs[*i])).collect();
         let method_policy = policy(cx, &decs);
         let middleware = route_middleware(
             &global_guards,
@@ -1189,6 +1171,58 @@ fn controller(cx: &mut Interp<'_>, class: ClassRef, ctrl: &Dec, class_decs: &[De
         let env = cx.module_env(owner.file);
         cx.run_handler(&env, &handler_arg, Vec::new(), routes[0].1.site);
     }
+}
+
+/// A method of a controller (inherited ones included) that carries route decorators.
+pub(super) struct RouteMethod {
+    /// The class that declares the method.
+    pub owner: ClassRef,
+    pub function: FnId,
+    /// All of the method's decorators, resolved.
+    pub decorators: Vec<Dec>,
+    /// The HTTP method of each route decorator, with its index in `decorators`.
+    pub routes: Vec<(&'static str, usize)>,
+}
+
+/// The methods of `class` with at least one route decorator (`route_decorators`: name and HTTP
+/// method) imported from `module`.
+pub(super) fn route_methods(
+    cx: &mut Interp<'_>,
+    class: ClassRef,
+    module: &str,
+    route_decorators: &[(&str, &'static str)],
+) -> Vec<RouteMethod> {
+    let mut out = Vec::new();
+    for (owner, index) in methods_with_inherited(cx, class) {
+        let facts = cx.facts(owner.file);
+        let Some(m) = facts.class(owner.id).and_then(|c| c.methods.get(index)) else {
+            continue;
+        };
+        if m.decorators.is_empty() {
+            continue;
+        }
+        let function = m.function;
+        let decorators = decorators(cx, &m.decorators, owner.file);
+        let routes: Vec<(&'static str, usize)> = decorators
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| {
+                route_decorators
+                    .iter()
+                    .find(|(n, _)| d.is(module, n))
+                    .map(|(_, method)| (*method, i))
+            })
+            .collect();
+        if !routes.is_empty() {
+            out.push(RouteMethod {
+                owner,
+                function,
+                decorators,
+                routes,
+            });
+        }
+    }
+    out
 }
 
 fn route_middleware(

@@ -11,7 +11,7 @@ use crate::resolve::{describe, Interp};
 use crate::workspace::FileId;
 
 use super::nestjs::{
-    decorators, join, method_value, methods_with_inherited, named_with_args, path_list, Dec,
+    decorators, join, method_value, named_with_args, path_list, route_methods, Dec,
 };
 use super::{Framework, Handle};
 
@@ -280,28 +280,13 @@ impl Framework for RoutingControllers {
             );
             routers.extend(prefixes.into_iter().map(|p| (id, p)));
         }
-        for (owner, index) in methods_with_inherited(cx, class) {
-            let ofacts = cx.facts(owner.file);
-            let Some(m) = ofacts.class(owner.id).and_then(|c| c.methods.get(index)) else {
-                continue;
-            };
-            if m.decorators.is_empty() {
-                continue;
-            }
-            let function = m.function;
-            let mdecs = decorators(cx, &m.decorators, owner.file);
-            let routes: Vec<(&str, &Dec)> = mdecs
+        for method in route_methods(cx, class, MODULE, &ROUTE_DECORATORS) {
+            let (owner, function, mdecs) = (method.owner, method.function, method.decorators);
+            let routes: Vec<(&str, &Dec)> = method
+                .routes
                 .iter()
-                .filter_map(|d| {
-                    ROUTE_DECORATORS
-                        .iter()
-                        .find(|(n, _)| d.is(MODULE, n))
-                        .map(|(_, method)| (*method, d))
-                })
+                .map(|(m, i)| (*m, &mdecs[*i]))
                 .collect();
-            if routes.is_empty() {
-                continue;
-            }
             let method_mw = middleware_of(&mdecs);
             // `@Authorized()` on the action replaces the controller's.
             let mut middleware: Vec<Middleware> = Vec::new();
