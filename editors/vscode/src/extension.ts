@@ -294,8 +294,13 @@ async function findRoute(given?: string): Promise<void> {
   if (!chosen?.target) {
     return;
   }
-  const range = p2c.asRange(chosen.target.range);
-  await vscode.window.showTextDocument(p2c.asUri(chosen.target.uri), { selection: range, preview: false });
+  // The cursor at the start of the handler (its range may span the whole function).
+  const start = p2c.asPosition(chosen.target.range.start);
+  const editor = await vscode.window.showTextDocument(p2c.asUri(chosen.target.uri), {
+    selection: new vscode.Range(start, start),
+    preview: false,
+  });
+  editor.revealRange(new vscode.Range(start, start), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
 }
 
 /** Runs `backend-brain generate <workspace folder>`, which writes BACKEND_BRAIN.md there. */
