@@ -262,6 +262,67 @@ check(':BackendBrainRoutes fills the quickfix list', function()
   end)
 end)
 
+check(':BackendBrainFind puts the handler of the matching route in the quickfix list', function()
+  -- GET /api/v1/orders/:id, registered in src/routes/orders.ts, handled by OrderController.get.
+  local want
+  for _, r in ipairs(inventory.routes) do
+    if r.method == 'GET' and r.path == '/api/v1/orders/:id' then
+      want = r
+    end
+  end
+  assert(want and type(want.handler) == 'table', 'the inventory has no GET /api/v1/orders/:id with a handler')
+  assert(want.handler.file == 'src/controllers/order.controller.ts' and want.handler.line == 23,
+    'unexpected handler in the inventory: ' .. vim.inspect(want.handler))
+  local done
+  local orig = bb.find
+  bb.find = function(url, opts)
+    opts = opts or {}
+    opts.on_done = function(items)
+      done = items
+    end
+    return orig(url, opts)
+  end
+  vim.cmd('BackendBrainFind /api/v1/orders/42')
+  bb.find = orig
+  wait_for('the findRoute answer', 10000, function()
+    return done ~= nil
+  end)
+  local qf = vim.fn.getqflist()
+  assert(#qf >= 1, 'empty quickfix list')
+  local first = qf[1]
+  local file = vim.api.nvim_buf_get_name(first.bufnr)
+  assert(file == ws .. '/src/controllers/order.controller.ts' and first.lnum == 23,
+    ('first entry is %s:%d (%s)'):format(file, first.lnum, first.text))
+  assert(first.text:find('GET /api/v1/orders/:id', 1, true), 'entry text: ' .. first.text)
+  say(('     %s:%d  %s'):format(file:sub(#ws + 2), first.lnum, first.text))
+  wait_for('the jump to the handler', 5000, function()
+    return vim.api.nvim_buf_get_name(0) == file and vim.api.nvim_win_get_cursor(0)[1] == 23
+  end)
+end)
+
+check(':BackendBrainGenerate writes BACKEND_BRAIN.md', function()
+  local doc = ws .. '/BACKEND_BRAIN.md'
+  os.remove(doc)
+  local done
+  local orig = bb.generate
+  bb.generate = function(opts)
+    opts = opts or {}
+    opts.on_done = function(res)
+      done = res
+    end
+    return orig(opts)
+  end
+  vim.cmd('BackendBrainGenerate')
+  bb.generate = orig
+  wait_for('backend-brain generate', 30000, function()
+    return done ~= nil
+  end)
+  assert(done.code == 0, 'generate failed: ' .. tostring(done.stderr))
+  assert(vim.uv.fs_stat(doc), 'no ' .. doc)
+  local text = table.concat(vim.fn.readfile(doc), '\n')
+  assert(text:find('/api/v1/orders/:id', 1, true), 'BACKEND_BRAIN.md lacks /api/v1/orders/:id')
+end)
+
 check(':checkhealth backend-brain finds the binary and its version', function()
   vim.cmd('silent checkhealth backend-brain')
   local text = table.concat(vim.api.nvim_buf_get_lines(0, 0, -1, false), '\n')

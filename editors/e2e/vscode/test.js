@@ -10,6 +10,7 @@ const { chromium } = require('playwright-core');
 
 const URL = process.env.BB_URL;
 const ART = process.env.BB_ART;
+const WS_DIR = process.env.BB_WS;
 if (!URL || !ART) {
   console.error('BB_URL and BB_ART must be set');
   process.exit(2);
@@ -243,6 +244,48 @@ async function warnings() {
     // Six more routes, a stub of five or six lines each.
     if (after < before + 30) throw new Error(`the file grew from ${before} to ${after} lines only`);
     log(`     ${before} -> ${after} lines`);
+  });
+
+  /** Runs a command from the command palette. */
+  async function palette(title) {
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill('>' + title);
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor({ timeout: 10_000 });
+    await page.keyboard.press('Enter');
+  }
+
+  await check('"Backend Brain: Show Route for URL…" opens the handler of GET /api/v1/orders/:id', async () => {
+    await palette('Backend Brain: Show Route for URL');
+    const box = page.locator('.quick-input-widget input');
+    await page.locator('.quick-input-widget', { hasText: 'optionally after a method' }).first()
+      .waitFor({ timeout: 10_000 });
+    await box.fill('/api/v1/orders/42');
+    await page.keyboard.press('Enter');
+    // One route serves it: its handler, OrderController.get, opens at once.
+    await page.locator('.tab.active', { hasText: 'order.controller.ts' }).waitFor({ timeout: 15_000 });
+    let line = 0;
+    for (let i = 0; i < 50 && line !== 23; i++) {
+      line = await cursorLine();
+      if (line !== 23) await page.waitForTimeout(100);
+    }
+    if (line !== 23) throw new Error(`the cursor is on line ${line} of order.controller.ts, not 23`);
+    await shot('find-route');
+  });
+
+  await check('"Backend Brain: Generate BACKEND_BRAIN.md" writes the document', async () => {
+    const doc = path.join(WS_DIR, 'BACKEND_BRAIN.md');
+    fs.rmSync(doc, { force: true });
+    await palette('Backend Brain: Generate BACKEND_BRAIN.md');
+    // The result's notification has an Open button (the progress notification has none).
+    const toast = page.locator('.notification-toast', { hasText: 'BACKEND_BRAIN.md' })
+      .filter({ has: page.locator('.monaco-button', { hasText: 'Open' }) }).first();
+    await toast.waitFor({ timeout: 30_000 });
+    if (!fs.existsSync(doc)) throw new Error(`no ${doc}`);
+    if (!fs.readFileSync(doc, 'utf8').includes('/api/v1/orders/:id')) throw new Error('the document lacks /api/v1/orders/:id');
+    log(`     ${(await toast.innerText()).replace(/\s+/g, ' ').slice(0, 120)}`);
+    await page.keyboard.press('Escape');
   });
 
   await check('a missing binary gets a clear error with the fix', async () => {

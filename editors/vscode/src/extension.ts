@@ -1,5 +1,6 @@
 // The Backend Brain extension: starts `backend-brain lsp`, shows the inventory in its own view and
 // the route counts in the status bar.
+import { execFile } from 'child_process';
 import * as vscode from 'vscode';
 import {
   CodeAction,
@@ -7,6 +8,7 @@ import {
   CodeActionRequest,
   Command,
   LanguageClient,
+  Location,
   LanguageClientOptions,
   ServerOptions,
   State,
@@ -16,6 +18,17 @@ import { Inventory, InventoryView } from './inventory';
 import { resolveServer } from './server';
 
 const INVENTORY_REQUEST = 'backendBrain/inventory';
+const FIND_ROUTE_REQUEST = 'backendBrain/findRoute';
+
+/** One answer of `backendBrain/findRoute`: a route serving the URL, best first. */
+interface FoundRoute {
+  label: string;
+  method: string;
+  path: string;
+  params: Record<string, string>;
+  location: Location | null;
+  handlerLocation: Location | null;
+}
 const LANGUAGES = ['typescript', 'javascript', 'typescriptreact', 'javascriptreact'];
 const DOCUMENT_ALL_TITLE = /every undocumented route/i;
 
@@ -173,6 +186,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       editor.revealRange(new vscode.Range(position, position), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
     }),
     vscode.commands.registerCommand('backendBrain.documentFile', () => documentFile()),
+    vscode.commands.registerCommand('backendBrain.findRoute', (url?: string) => findRoute(url)),
+    vscode.commands.registerCommand('backendBrain.generate', () => generate(context.extensionPath, output)),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
       if (e.affectsConfiguration('backendBrain.serverPath')) {
         await vscode.commands.executeCommand('backendBrain.restart');
@@ -208,6 +223,142 @@ async function documentFile(): Promise<void> {
   const edit = await client.protocol2CodeConverter.asWorkspaceEdit(action.edit);
   if (!(await vscode.workspace.applyEdit(edit))) {
     void vscode.window.showErrorMessage('Backend Brain: the edit could not be applied (the file changed meanwhile?).');
+  }
+}
+
+/** Asks for a URL, lists the routes serving it and opens the chosen one's handler. */
+async function findRoute(given?: string): Promise<void> {
+  if (!client || client.state !== State.Running) {
+    void vscode.window.showInformationMessage('Backend Brain: the language server is not running.');
+    return;
+  }
+  const input =
+    typeof given === 'string'
+      ? given
+      : await vscode.window.showInputBox({
+          title: 'Backend Brain: Show Route for URL',
+          prompt: 'A URL or path, optionally after a method: GET /api/v1/orders/42',
+          placeHolder: '/api/v1/orders/42',
+          ignoreFocusOut: true,
+        });
+  const text = input?.trim();
+  if (!text) {
+    return;
+  }
+  let url = text;
+  let method: string | undefined;
+  const split = /^([A-Za-z]+)\s+(\S.*)$/.exec(text);
+  if (split?.[1] && split[2]) {
+    method = split[1].toUpperCase();
+    url = split[2].trim();
+  }
+  const uri = vscode.window.activeTextEditor?.document.uri;
+  let found: FoundRoute[];
+  try {
+    found =
+      (await client.sendRequest<FoundRoute[] | null>(FIND_ROUTE_REQUEST, {
+        url,
+        method,
+        uri: uri?.scheme === 'file' ? uri.toString() : undefined,
+      })) ?? [];
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Backend Brain: ${String(e instanceof Error ? e.message : e)}`);
+    return;
+  }
+  if (found.length === 0) {
+    void vscode.window.showInformationMessage(`Backend Brain: no route matches ${text}.`);
+    return;
+  }
+  const p2c = client.protocol2CodeConverter;
+  const items = found.map((route) => {
+    const target = route.handlerLocation ?? route.location;
+    const params = Object.entries(route.params ?? {})
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ');
+    const where = target ? vscode.workspace.asRelativePath(p2c.asUri(target.uri)) : 'location unknown';
+    return {
+      label: route.label,
+      description: params,
+      detail: `${route.handlerLocation ? 'handler' : 'registration'}: ${where}:${(target?.range.start.line ?? 0) + 1}`,
+      target,
+    };
+  });
+  const chosen =
+    items.length === 1
+      ? items[0]
+      : await vscode.window.showQuickPick(items, {
+          title: `Backend Brain: routes serving ${text}`,
+          matchOnDescription: true,
+          matchOnDetail: true,
+        });
+  if (!chosen?.target) {
+    return;
+  }
+  // The cursor at the start of the handler (its range may span the whole function).
+  const start = p2c.asPosition(chosen.target.range.start);
+  const editor = await vscode.window.showTextDocument(p2c.asUri(chosen.target.uri), {
+    selection: new vscode.Range(start, start),
+    preview: false,
+  });
+  editor.revealRange(new vscode.Range(start, start), vscode.TextEditorRevealType.InCenterIfOutsideViewport);
+}
+
+/** Runs `backend-brain generate <workspace folder>`, which writes BACKEND_BRAIN.md there. */
+async function generate(extensionPath: string, output: vscode.LogOutputChannel): Promise<void> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  const folder =
+    folders.length > 1
+      ? await vscode.window.showWorkspaceFolderPick({ placeHolder: 'The backend to document' })
+      : folders[0];
+  if (!folder) {
+    if (folders.length === 0) {
+      void vscode.window.showInformationMessage('Backend Brain: open the folder of a backend first.');
+    }
+    return;
+  }
+  const setting = vscode.workspace.getConfiguration('backendBrain').get<string>('serverPath', '');
+  const server = resolveServer(setting, extensionPath);
+  if (!server.command) {
+    void vscode.window.showErrorMessage(
+      `Backend Brain: cannot find the backend-brain binary (${server.origin}). Set "backendBrain.serverPath".`,
+    );
+    return;
+  }
+  const command = server.command;
+  const root = folder.uri.fsPath;
+  const args = ['generate', '--color', 'never', root];
+  output.appendLine(`Running ${command} ${args.join(' ')}`);
+  const result = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'Backend Brain: generating BACKEND_BRAIN.md' },
+    () =>
+      new Promise<{ error: Error | null; stdout: string; stderr: string }>((resolve) => {
+        execFile(command, args, { cwd: root, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) =>
+          resolve({ error, stdout, stderr }),
+        );
+      }),
+  );
+  // The summary is on stderr.
+  const summary = `${result.stderr}\n${result.stdout}`.trim();
+  if (summary) {
+    output.appendLine(summary);
+  }
+  if (result.error) {
+    const choice = await vscode.window.showErrorMessage(
+      `Backend Brain: generate failed: ${summary || result.error.message}`,
+      'Show Output',
+    );
+    if (choice === 'Show Output') {
+      output.show(true);
+    }
+    return;
+  }
+  const doc = vscode.Uri.joinPath(folder.uri, 'BACKEND_BRAIN.md');
+  const choice = await vscode.window.showInformationMessage(
+    `Backend Brain: ${summary.split('\n').pop() || 'wrote BACKEND_BRAIN.md'}`,
+    'Open',
+  );
+  if (choice === 'Open') {
+    await vscode.window.showTextDocument(doc, { preview: false });
   }
 }
 

@@ -12,6 +12,7 @@ local M = {}
 
 M.name = 'backend_brain'
 M.inventory_request = 'backendBrain/inventory'
+M.find_route_request = 'backendBrain/findRoute'
 M.setup_done = false
 
 local defaults = {
@@ -200,6 +201,97 @@ function M.events(opts)
   end)
 end
 
+--- Quickfix items for `backendBrain/findRoute` matches: at the handler (else the registration).
+function M.match_items(matches)
+  local items = {}
+  for _, m in ipairs(matches or {}) do
+    local loc = (type(m.handlerLocation) == 'table' and m.handlerLocation)
+      or (type(m.location) == 'table' and m.location)
+    if loc then
+      local params = {}
+      for k, v in pairs(type(m.params) == 'table' and m.params or {}) do
+        table.insert(params, k .. '=' .. tostring(v))
+      end
+      table.sort(params)
+      table.insert(items, {
+        filename = vim.uri_to_fname(loc.uri),
+        lnum = loc.range.start.line + 1,
+        col = loc.range.start.character + 1,
+        text = m.label .. (#params > 0 and (' (' .. table.concat(params, ', ') .. ')') or ''),
+        user_data = m,
+      })
+    end
+  end
+  return items
+end
+
+--- :BackendBrainFind {url} — the routes serving a URL in the quickfix list; jumps to the first handler.
+--- opts: { method = 'GET' (optional), on_done = function(items) end }
+function M.find(url, opts)
+  opts = opts or {}
+  if not url or vim.trim(url) == '' then
+    notify('usage: :BackendBrainFind [METHOD] {url}', vim.log.levels.WARN)
+    return
+  end
+  local clients = M.clients()
+  if #clients == 0 then
+    notify('no running server: open a TypeScript or JavaScript file of the backend first', vim.log.levels.WARN)
+    return
+  end
+  local client = clients[1]
+  local params = { url = vim.trim(url), method = opts.method }
+  -- The current file picks its project; without it, the server searches all of them.
+  local cur = vim.api.nvim_get_current_buf()
+  if #M.clients(cur) > 0 and vim.api.nvim_buf_get_name(cur) ~= '' then
+    params.uri = vim.uri_from_bufnr(cur)
+  end
+  request(client, M.find_route_request, params, function(err, result)
+    if err then
+      notify('findRoute request failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return
+    end
+    local items = M.match_items(result)
+    if #items == 0 then
+      notify('no route matches ' .. params.url, vim.log.levels.WARN)
+    else
+      vim.fn.setqflist({}, ' ', { title = 'backend-brain: ' .. params.url, items = items })
+      vim.cmd('cfirst')
+    end
+    if opts.on_done then
+      opts.on_done(items)
+    end
+  end)
+end
+
+--- The root of the backend: the running client's root, else the current directory.
+function M.root()
+  local clients = M.clients()
+  return (clients[1] and clients[1].config.root_dir) or vim.fn.getcwd()
+end
+
+--- :BackendBrainGenerate [root] — runs `backend-brain generate <root>`, which writes BACKEND_BRAIN.md.
+--- opts: { root = '...', on_done = function(result) end } (result: vim.system's SystemCompleted)
+function M.generate(opts)
+  opts = opts or {}
+  local bin = M.config.cmd[1]
+  if binary_missing() then
+    return
+  end
+  local root = opts.root or M.root()
+  vim.system({ bin, 'generate', '--color', 'never', root }, { text = true }, vim.schedule_wrap(function(res)
+    if res.code == 0 then
+      -- The summary is on stderr (stdout stays free for `-o -`).
+      local out = vim.trim((res.stderr or '') .. '\n' .. (res.stdout or ''))
+      notify(out ~= '' and out or ('wrote ' .. root .. '/BACKEND_BRAIN.md'))
+    else
+      notify(('generate failed (exit %d): %s'):format(res.code, vim.trim(res.stderr or '')), vim.log.levels.ERROR)
+    end
+    if opts.on_done then
+      opts.on_done(res)
+    end
+  end))
+end
+
 function M.setup(opts)
   opts = opts or {}
   M.config = vim.tbl_deep_extend('force', vim.deepcopy(defaults), opts)
@@ -238,6 +330,18 @@ function M.setup(opts)
   vim.api.nvim_create_user_command('BackendBrainEvents', function(c)
     M.events({ pick = c.bang })
   end, { bang = true, desc = 'backend-brain: Socket.IO events in the quickfix list (!: pick one)' })
+  vim.api.nvim_create_user_command('BackendBrainFind', function(c)
+    local args = c.fargs
+    local method
+    if #args > 1 then
+      method = args[1]:upper()
+      args = vim.list_slice(args, 2)
+    end
+    M.find(table.concat(args, ' '), { method = method })
+  end, { nargs = '+', desc = 'backend-brain: the routes serving a URL in the quickfix list, jump to the first handler' })
+  vim.api.nvim_create_user_command('BackendBrainGenerate', function(c)
+    M.generate({ root = c.args ~= '' and vim.fn.fnamemodify(c.args, ':p') or nil })
+  end, { nargs = '?', complete = 'dir', desc = 'backend-brain: write BACKEND_BRAIN.md at the root of the backend' })
   M.setup_done = true
 end
 
