@@ -107,7 +107,7 @@ impl Framework for SocketIo {
             return None;
         }
         let client = cx.file_imports(env.file, "socket.io-client");
-        if !client && !cx.workspace_imports("socket.io") {
+        if !client && !super::routing::workspace_uses(cx, "socket.io") {
             return None;
         }
         let handle = match kind {
