@@ -612,6 +612,8 @@ mod tests {
             rate_limit: None,
             framework: "express".into(),
             dynamic: path.contains("${"),
+            services: Vec::new(),
+            tables: Vec::new(),
             location: Location::default(),
             doc: None,
         }
