@@ -32,11 +32,13 @@ pub enum Handle {
     /// A connected socket (server side), or a socket.io-client socket.
     Socket { namespace: Rc<str>, client: bool },
     /// Something whose method calls read or write a table: a Drizzle table, a Knex query, a
-    /// TypeORM repository, a Sequelize model. `wrote` once a call in the chain wrote through it.
+    /// TypeORM repository, a Sequelize model. `wrote` once a call in the chain wrote through it;
+    /// `opened` is the call that made it.
     Data {
         target: TableTarget,
         via: &'static str,
         wrote: bool,
+        opened: Site,
     },
 }
 

@@ -133,21 +133,24 @@ fn access_name(accesses: &[Access]) -> &'static str {
     }
 }
 
+/// The function an access is written in, named by the class method or module-level function
+/// around it (a callback inside `AuthService.register` counts as `AuthService.register`).
 fn function_name(files: &[(&str, &FileFacts)], f: FnRef) -> Option<String> {
     let facts = files.get(f.file as usize)?.1;
     let mut id = f.id;
-    // An inline callback is named after the function it is written in.
     for _ in 0..64 {
         let func = facts.function(id)?;
-        if let Some(name) = &func.name {
-            return Some(
-                match func.class.and_then(|c| facts.class(c)?.name.clone()) {
-                    Some(class) => format!("{class}.{name}"),
-                    None => name.clone(),
-                },
-            );
+        if let Some(class) = func.class {
+            let class = facts.class(class)?.name.as_deref().unwrap_or("<class>");
+            return Some(format!(
+                "{class}.{}",
+                func.name.as_deref().unwrap_or("<anonymous>")
+            ));
         }
-        id = func.parent?;
+        match func.parent {
+            Some(parent) => id = parent,
+            None => return func.name.clone(),
+        }
     }
     None
 }
@@ -209,11 +212,12 @@ impl TableNames {
         let mut by_name = HashMap::new();
         let mut by_model = HashMap::new();
         for t in tables {
-            by_name.insert(t.name.to_ascii_lowercase(), t.name.clone());
-            by_name.insert(t.qualified_name().to_ascii_lowercase(), t.name.clone());
+            let name = t.qualified_name();
+            by_name.insert(t.name.to_ascii_lowercase(), name.clone());
+            by_name.insert(name.to_ascii_lowercase(), name.clone());
             if let Some(model) = &t.model {
-                by_model.insert(model.clone(), t.name.clone());
-                by_model.insert(lower_first(model), t.name.clone());
+                by_model.insert(model.clone(), name.clone());
+                by_model.insert(lower_first(model), name.clone());
             }
         }
         TableNames { by_name, by_model }

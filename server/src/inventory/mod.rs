@@ -9,7 +9,7 @@ mod render;
 
 pub use build::build;
 pub use chain::link;
-pub use render::{render_expected, render_tables};
+pub use render::{render_chain, render_expected, render_tables};
 
 use serde::Serialize;
 

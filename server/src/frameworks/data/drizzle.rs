@@ -34,7 +34,7 @@ impl Framework for Drizzle {
         let access = match names.as_slice() {
             [.., "pgTable" | "mysqlTable" | "sqliteTable" | "table"] => {
                 let name = literal_arg(cx, call, env, 0)?;
-                return Some(handle(TableTarget::Name(name), VIA));
+                return Some(handle(TableTarget::Name(name), VIA, site));
             }
             [.., "query", table, "findMany" | "findFirst"] => {
                 let target = TableTarget::Model(table.to_string());

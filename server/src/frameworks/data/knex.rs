@@ -55,9 +55,10 @@ impl Framework for Knex {
                 target,
                 via: VIA,
                 wrote: true,
+                opened: site,
             }));
         }
-        Some(handle(target, VIA))
+        Some(handle(target, VIA, site))
     }
 
     fn call_method(
@@ -70,7 +71,10 @@ impl Framework for Knex {
         site: Site,
     ) -> Option<Value> {
         let Handle::Data {
-            target, via: VIA, ..
+            target,
+            via: VIA,
+            opened,
+            ..
         } = receiver
         else {
             return None;
@@ -83,18 +87,26 @@ impl Framework for Knex {
             target: target.clone(),
             via: VIA,
             wrote: true,
+            opened: *opened,
         }))
     }
 
-    /// A chain that wrote nothing read its table.
+    /// A chain that wrote nothing read its table. Only the statement that holds the whole chain
+    /// counts, not a call that got the query back from a function.
     fn settled(&self, cx: &mut Interp<'_>, handle: &Handle, site: Site) {
         if let Handle::Data {
             target,
             via: VIA,
             wrote: false,
+            opened,
         } = handle
         {
-            record(cx, site, target.clone(), Access::Read, VIA);
+            let holds_chain = opened.file == site.file
+                && site.call.start <= opened.call.start
+                && opened.call.end <= site.call.end;
+            if holds_chain {
+                record(cx, site, target.clone(), Access::Read, VIA);
+            }
         }
     }
 }

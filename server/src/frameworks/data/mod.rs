@@ -117,12 +117,13 @@ pub fn record(
     );
 }
 
-/// A value whose method calls touch `target`.
-pub fn handle(target: TableTarget, via: &'static str) -> Value {
+/// A value whose method calls touch `target`, made by the call at `opened`.
+pub fn handle(target: TableTarget, via: &'static str, opened: Site) -> Value {
     Value::Handle(Handle::Data {
         target,
         via,
         wrote: false,
+        opened,
     })
 }
 

@@ -26,14 +26,14 @@ impl Framework for Sequelize {
         path: &[Rc<str>],
         call: &Call,
         env: &Rc<Env>,
-        _site: Site,
+        site: Site,
         _is_new: bool,
     ) -> Option<Value> {
         if !is_sequelize(module) || names(path).last() != Some(&"define") {
             return None;
         }
         let model = literal_arg(cx, call, env, 0)?;
-        Some(handle(TableTarget::Model(model), VIA))
+        Some(handle(TableTarget::Model(model), VIA, site))
     }
 
     fn call_method(

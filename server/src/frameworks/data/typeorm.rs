@@ -33,7 +33,7 @@ impl Framework for TypeOrm {
         match method {
             "getRepository" | "getTreeRepository" | "getMongoRepository" => {
                 let model = model_name(cx, call.args.first()?, env)?;
-                Some(handle(TableTarget::Model(model), VIA))
+                Some(handle(TableTarget::Model(model), VIA, site))
             }
             "transaction" => {
                 run_transaction(cx, call, env, site, receiver_of(module, path, 1));
@@ -53,26 +53,27 @@ impl Framework for TypeOrm {
         }
     }
 
-    /// `@InjectRepository(Order) private orders: Repository<Order>`.
+    /// `@InjectRepository(Order) private orders: Repository<Order>`; an injected `DataSource` or
+    /// `EntityManager` is the package's own value.
     fn typed(
         &self,
         _cx: &mut Interp<'_>,
         module: &str,
         path: &[Rc<str>],
         _key: NodeKey,
-        _site: Site,
+        site: Site,
         ty: &str,
     ) -> Option<Value> {
-        if module != "typeorm"
-            || !matches!(
-                path.first().map(|p| &**p),
-                Some("Repository" | "TreeRepository" | "MongoRepository")
-            )
-        {
+        if module != "typeorm" {
             return None;
         }
-        let entity = ty.split_once('<')?.1.trim_end_matches('>').trim();
-        Some(handle(TableTarget::Model(entity.to_string()), VIA))
+        match path.first().map(|p| &**p) {
+            Some("Repository" | "TreeRepository" | "MongoRepository") => {
+                let entity = ty.split_once('<')?.1.trim_end_matches('>').trim();
+                Some(handle(TableTarget::Model(entity.to_string()), VIA, site))
+            }
+            _ => Some(receiver_of(module, path, 0)),
+        }
     }
 
     fn call_method(
