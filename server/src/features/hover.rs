@@ -21,6 +21,10 @@ impl Analysis<'_> {
                 range: head(text, &event.location),
                 markdown: self.event_card(event),
             }),
+            Hit::Tables(accesses) => Some(HoverCard {
+                range: head(text, &accesses[0].location),
+                markdown: self.table_cards(&accesses),
+            }),
         }
     }
 
@@ -45,6 +49,18 @@ impl Analysis<'_> {
         }
         if route.dynamic {
             out.push_str("- Path: partly computed at run time\n");
+        }
+        if !route.services.is_empty() {
+            let services: Vec<String> = route.services.iter().map(|s| format!("`{s}`")).collect();
+            let _ = writeln!(out, "- Services: {}", services.join(", "));
+        }
+        if !route.tables.is_empty() {
+            let tables: Vec<String> = route
+                .tables
+                .iter()
+                .map(|t| format!("`{}` ({})", t.table, t.access.replace('_', "/")))
+                .collect();
+            let _ = writeln!(out, "- Tables: {}", tables.join(", "));
         }
         let docs = if super::has_summary(route.doc.as_deref()) {
             "documented".to_string()

@@ -10,6 +10,7 @@ mod hover;
 mod navigation;
 pub mod route_match;
 mod symbols;
+mod tables;
 #[cfg(test)]
 mod tests;
 
@@ -17,8 +18,9 @@ pub use actions::{Action, ActionKind, FileEdit};
 pub use docs_table::{DocRow, DocsTable};
 pub use findings::{Finding, Related};
 pub use symbols::{Lens, Symbol, SymbolKind};
+pub use tables::{LinePlace, TableSymbol};
 
-use crate::inventory::{Inventory, Location, Route, SocketEvent};
+use crate::inventory::{Inventory, Location, Route, SocketEvent, TableAccess};
 use crate::workspace::{Config, FileId};
 
 /// Diagnostic codes, stable: configs and editors refer to them.
@@ -64,6 +66,8 @@ enum Hit<'a> {
     /// Every route registered by the call under the cursor (one call mounted twice gives two).
     Routes(Vec<&'a Route>),
     Event(&'a SocketEvent),
+    /// Every table access of the query call under the cursor.
+    Tables(Vec<&'a TableAccess>),
 }
 
 impl<'a> Analysis<'a> {
@@ -122,6 +126,9 @@ impl<'a> Analysis<'a> {
         for event in &inv.socket_events {
             consider(&event.location, Hit::Event(event));
         }
+        for access in &inv.table_accesses {
+            consider(&access.location, Hit::Tables(vec![access]));
+        }
         match best? {
             (_, Hit::Routes(first)) => {
                 let location = first[0].location;
@@ -129,6 +136,15 @@ impl<'a> Analysis<'a> {
                     inv.routes
                         .iter()
                         .filter(|r| r.location == location)
+                        .collect(),
+                ))
+            }
+            (_, Hit::Tables(first)) => {
+                let location = first[0].location;
+                Some(Hit::Tables(
+                    inv.table_accesses
+                        .iter()
+                        .filter(|a| a.location == location)
                         .collect(),
                 ))
             }

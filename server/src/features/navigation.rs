@@ -38,6 +38,8 @@ impl Analysis<'_> {
                     })
                     .collect()
             }
+            // Tables are defined by line, often in schema files: see `table_definitions`.
+            Some(Hit::Tables(_)) => Vec::new(),
         };
         out.sort();
         out.dedup();
@@ -52,6 +54,7 @@ impl Analysis<'_> {
                 .map(|e| name_target(&e.location))
                 .collect(),
             Some(Hit::Routes(_)) => Vec::new(),
+            Some(Hit::Tables(accesses)) => self.table_references(&accesses),
             None => self
                 .inventory
                 .routes

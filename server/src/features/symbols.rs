@@ -1,7 +1,7 @@
 //! Symbols and lenses: routes and socket events as named places, listed per file, searched
 //! across the workspace, and summarized above each registration.
 
-use crate::inventory::{Route, SocketEvent};
+use crate::inventory::{Route, Service, SocketEvent};
 use crate::workspace::FileId;
 
 use super::{event_label, name_target, route_label, Analysis, Target};
@@ -10,6 +10,7 @@ use super::{event_label, name_target, route_label, Analysis, Target};
 pub enum SymbolKind {
     Route,
     Event,
+    Service,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -105,7 +106,8 @@ impl Analysis<'_> {
     fn all_symbols(&self) -> impl Iterator<Item = Symbol> + '_ {
         let routes = self.inventory.routes.iter().map(route_symbol);
         let events = self.inventory.socket_events.iter().map(event_symbol);
-        routes.chain(events)
+        let services = self.inventory.services.iter().map(service_symbol);
+        routes.chain(events).chain(services)
     }
 }
 
@@ -137,9 +139,25 @@ fn event_symbol(e: &SocketEvent) -> Symbol {
     }
 }
 
+fn service_symbol(s: &Service) -> Symbol {
+    let (file, span) = s.definition;
+    let target = Target {
+        file,
+        start: span.start,
+        end: span.end,
+    };
+    Symbol {
+        name: s.name.clone(),
+        kind: SymbolKind::Service,
+        detail: Some(format!("service ({})", s.kind)),
+        range: target,
+        selection: target,
+    }
+}
+
 /// `None` when `query`'s characters do not all appear in `candidate` in order; otherwise higher
 /// for matches that are contiguous, early, and in shorter names.
-fn fuzzy_score(query: &str, candidate: &str) -> Option<i64> {
+pub(super) fn fuzzy_score(query: &str, candidate: &str) -> Option<i64> {
     if query.is_empty() {
         return Some(0);
     }

@@ -772,3 +772,111 @@ export class InvoicesController {
         .collect();
     assert_eq!(undocumented, vec!["POST /invoices".to_string()]);
 }
+
+const SHOP: &str = r#"
+//- /db/migrations/001_init.sql
+CREATE TABLE customers (
+  id serial PRIMARY KEY,
+  email text NOT NULL
+);
+CREATE TABLE orders (
+  id serial PRIMARY KEY,
+  customer_id integer NOT NULL REFERENCES customers (id),
+  total integer NOT NULL
+);
+//- /src/db.ts
+import { Pool } from 'pg';
+export const pool = new Pool();
+//- /src/services/order.service.ts
+import { pool } from '../db';
+export class OrderService {
+  async list(customerId: number) {
+    const { rows } = await pool.query('SELECT o.* FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.id = $1', [customerId]);
+    return rows;
+  }
+  async place(customerId: number, total: number) {
+    await pool.query('INSERT INTO orders (customer_id, total) VALUES ($1, $2)', [customerId, total]);
+  }
+}
+export const orderService = new OrderService();
+//- /src/app.ts
+import express from 'express';
+import { orderService } from './services/order.service';
+const app = express();
+app.get('/orders', async (req, res) => res.json(await orderService.list(1)));
+app.post('/orders', async (req, res) => res.json(await orderService.place(1, 5)));
+"#;
+
+#[test]
+fn hover_on_a_route_shows_its_services_and_tables() {
+    let f = Fixture::new(&at(SHOP, "src/app.ts", "get('/orders'"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert_eq!(
+        card.markdown,
+        "**GET** `/orders`\n\n\
+         - Handler: `<inline>` at src/app.ts:4\n\
+         - Auth: none\n\
+         - Services: `OrderService.list`\n\
+         - Tables: `customers` (read), `orders` (read)\n\
+         - Docs: undocumented\n"
+    );
+}
+
+#[test]
+fn hover_on_a_query_shows_its_tables_and_what_touches_them() {
+    let f = Fixture::new(&at(SHOP, "src/services/order.service.ts", "'INSERT"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert_eq!(
+        card.markdown,
+        "**Table** `orders`\n\n\
+         - Defined: db/migrations/001_init.sql:5 (sql)\n\
+         - Columns: `id` serial pk, `customer_id` integer → customers.id, `total` integer\n\
+         - Read by: `OrderService`\n\
+         - Written by: `OrderService`\n\
+         - Routes: `GET /orders`, `POST /orders`\n"
+    );
+    // The definition line of a schema file shows the same card.
+    assert_eq!(
+        f.analysis().table_card_at("db/migrations/001_init.sql", 5),
+        Some(card.markdown)
+    );
+}
+
+#[test]
+fn definition_references_and_symbols_of_tables() {
+    let f = Fixture::new(&at(SHOP, "src/services/order.service.ts", "'SELECT"));
+    let (file, text, offset) = f.cursor();
+    let analysis = f.analysis();
+    let defs: Vec<String> = analysis
+        .table_definitions(file, text, offset)
+        .iter()
+        .map(|p| format!("{}:{}", p.path, p.line))
+        .collect();
+    assert_eq!(
+        defs,
+        [
+            "db/migrations/001_init.sql:1",
+            "db/migrations/001_init.sql:5"
+        ]
+    );
+    assert_eq!(
+        f.render_all(&analysis.references(file, text, offset)),
+        "src/services/order.service.ts:4:33 query\n\
+         src/services/order.service.ts:8:16 query"
+    );
+    let tables: Vec<String> = analysis
+        .table_symbols("ord")
+        .iter()
+        .map(|t| format!("{} {} {}:{}", t.name, t.detail, t.place.path, t.place.line))
+        .collect();
+    assert_eq!(tables, ["orders table (sql) db/migrations/001_init.sql:5"]);
+    let services: Vec<String> = analysis
+        .workspace_symbols("OrderServ")
+        .iter()
+        .filter(|s| s.kind == super::SymbolKind::Service)
+        .map(|s| format!("{} {:?}", s.name, s.detail))
+        .collect();
+    assert_eq!(services, ["OrderService Some(\"service (class)\")"]);
+}

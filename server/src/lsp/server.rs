@@ -405,6 +405,13 @@ impl Shared {
                         let _ = p.workspace.set_resolution_config(rel, &text);
                     }
                 }
+                // Migrations and Prisma schemas: the tables. What they cannot read is shown by
+                // the command line; here the rest of each file still counts.
+                for rel in &found.schema_files {
+                    if let Ok(text) = read_source(&root.join(rel), config.index.max_file_size) {
+                        let _ = p.workspace.set_schema_text(rel, &text);
+                    }
+                }
                 p.generation += 1;
             }
         }
@@ -525,6 +532,15 @@ fn location(snapshot: &Snapshot, target: &Target, encoding: Encoding) -> Option<
     Some(Location::new(
         uri_of(&snapshot.root, rel)?,
         convert::range(&rope, target.start as usize, target.end as usize, encoding),
+    ))
+}
+
+/// The start of a 1-based line of a file under the root (a schema file need not be indexed).
+fn line_location(snapshot: &Snapshot, place: &features::LinePlace) -> Option<Location> {
+    let start = Position::new(place.line.saturating_sub(1), 0);
+    Some(Location::new(
+        uri_of(&snapshot.root, &place.path)?,
+        Range::new(start, start),
     ))
 }
 
@@ -671,6 +687,7 @@ fn symbol_kind(kind: features::SymbolKind) -> SymbolKind {
     match kind {
         features::SymbolKind::Route => SymbolKind::METHOD,
         features::SymbolKind::Event => SymbolKind::EVENT,
+        features::SymbolKind::Service => SymbolKind::CLASS,
     }
 }
 
@@ -941,28 +958,41 @@ impl LanguageServer for Backend {
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let p = params.text_document_position_params;
-        let Some((snapshot, file, rope, offset)) = self
-            .shared()
-            .at_position(&p.text_document.uri, p.position)
-            .await?
-        else {
+        let line = p.position.line + 1;
+        let Some((snapshot, rel)) = self.shared().snapshot_for(&p.text_document.uri).await? else {
             return Ok(None);
         };
+        let at = self
+            .shared()
+            .at_position(&p.text_document.uri, p.position)
+            .await?;
         self.shared()
             .read("hover", move |encoding| {
-                let text = rope.to_string();
-                let card = snapshot.analysis().hover(file, &text, offset)?;
-                Some(Hover {
-                    contents: HoverContents::Markup(MarkupContent {
+                let markdown = |value| {
+                    HoverContents::Markup(MarkupContent {
                         kind: MarkupKind::Markdown,
-                        value: card.markdown,
-                    }),
-                    range: Some(convert::range(
-                        &rope,
-                        card.range.0 as usize,
-                        card.range.1 as usize,
-                        encoding,
-                    )),
+                        value,
+                    })
+                };
+                if let Some((snapshot, file, rope, offset)) = at {
+                    let text = rope.to_string();
+                    if let Some(card) = snapshot.analysis().hover(file, &text, offset) {
+                        return Some(Hover {
+                            contents: markdown(card.markdown),
+                            range: Some(convert::range(
+                                &rope,
+                                card.range.0 as usize,
+                                card.range.1 as usize,
+                                encoding,
+                            )),
+                        });
+                    }
+                }
+                // A table's definition, in a schema file or a model class.
+                let card = snapshot.analysis().table_card_at(&rel, line)?;
+                Some(Hover {
+                    contents: markdown(card),
+                    range: None,
                 })
             })
             .await
@@ -983,11 +1013,18 @@ impl LanguageServer for Backend {
         self.shared()
             .read("definition", move |encoding| {
                 let text = rope.to_string();
-                let targets = snapshot.analysis().definition(file, &text, offset);
-                let locations: Vec<Location> = targets
+                let analysis = snapshot.analysis();
+                let targets = analysis.definition(file, &text, offset);
+                let mut locations: Vec<Location> = targets
                     .iter()
                     .filter_map(|t| location(&snapshot, t, encoding))
                     .collect();
+                locations.extend(
+                    analysis
+                        .table_definitions(file, &text, offset)
+                        .iter()
+                        .filter_map(|place| line_location(&snapshot, place)),
+                );
                 (!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations))
             })
             .await
@@ -1172,6 +1209,22 @@ impl LanguageServer for Backend {
                                 data: None,
                             })
                         })
+                        .chain(
+                            snapshot
+                                .analysis()
+                                .table_symbols(&query)
+                                .into_iter()
+                                .filter_map(|t| {
+                                    Some(WorkspaceSymbol {
+                                        name: t.name,
+                                        kind: SymbolKind::STRUCT,
+                                        tags: None,
+                                        container_name: Some(t.detail),
+                                        location: OneOf::Left(line_location(&snapshot, &t.place)?),
+                                        data: None,
+                                    })
+                                }),
+                        )
                         .collect::<Vec<_>>()
                 })
                 .await?;

@@ -277,9 +277,12 @@ impl State {
             }
         } else if p.workspace.wants(rel) {
             let max = p.workspace.config().index.max_file_size;
-            match read_source(&path, max).and_then(|t| crate::workspace::extract_text(rel, &t)) {
-                Ok(facts) => p.workspace.set_facts(rel, Arc::new(facts)),
-                Err(_) => p.workspace.remove(rel),
+            // `set_text` parses a schema file as one, a source file as source.
+            if read_source(&path, max)
+                .and_then(|t| p.workspace.set_text(rel, &t))
+                .is_err()
+            {
+                p.workspace.remove(rel);
             }
         }
         p.generation += 1;

@@ -364,3 +364,72 @@ async fn find_route_answers_locations_best_first() {
         .await;
     assert_eq!(none["result"], json!([]));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn tables_navigate_to_schema_files_and_hover_there() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("src")).expect("src");
+    std::fs::create_dir_all(dir.path().join("migrations")).expect("migrations");
+    let sql = "-- orders\nCREATE TABLE orders (\n  id serial PRIMARY KEY\n);\n";
+    std::fs::write(dir.path().join("migrations/001_orders.sql"), sql).expect("write");
+    let app = "import { Pool } from 'pg';\nconst pool = new Pool();\nexport class OrderService {\n  list() {\n    return pool.query('SELECT * FROM orders');\n  }\n}\n";
+    std::fs::write(dir.path().join("src/order.service.ts"), app).expect("write");
+    let mut s = Session::start();
+    s.initialize(dir.path()).await;
+    let uri = file_uri(dir.path(), "src/order.service.ts");
+    let at_query = json!({"textDocument": {"uri": uri}, "position": {"line": 4, "character": 25}});
+    let mut definition = Value::Null;
+    for _ in 0..1000 {
+        definition = s.request("textDocument/definition", at_query.clone()).await;
+        if definition["result"].is_array() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let sql_uri = file_uri(dir.path(), "migrations/001_orders.sql");
+    assert_eq!(
+        definition["result"][0]["uri"],
+        sql_uri.as_str(),
+        "{definition}"
+    );
+    assert_eq!(definition["result"][0]["range"]["start"]["line"], 1);
+
+    let hover = s
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": sql_uri}, "position": {"line": 1, "character": 15}}),
+        )
+        .await;
+    let card = hover["result"]["contents"]["value"].as_str().unwrap_or("");
+    assert!(
+        card.starts_with("**Table** `orders`\n\n- Defined: migrations/001_orders.sql:2 (sql)"),
+        "{hover}"
+    );
+    assert!(card.contains("- Read by: `OrderService`"), "{hover}");
+
+    let symbols = s
+        .request("workspace/symbol", json!({"query": "order"}))
+        .await;
+    let names: Vec<&str> = symbols["result"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|s| s["name"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(
+        names.contains(&"orders") && names.contains(&"OrderService"),
+        "{symbols}"
+    );
+
+    // A migration added on disk is read as a schema file, not dropped as unparsable source.
+    let added = "CREATE TABLE order_items (id serial PRIMARY KEY);\n";
+    std::fs::write(dir.path().join("migrations/002_items.sql"), added).expect("write");
+    let added_uri = file_uri(dir.path(), "migrations/002_items.sql");
+    s.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": added_uri, "type": 1}]}),
+    )
+    .await;
+    let symbols = s
+        .request("workspace/symbol", json!({"query": "order_items"}))
+        .await;
+    assert_eq!(symbols["result"][0]["name"], "order_items", "{symbols}");
+}
