@@ -365,6 +365,7 @@ fn showcase_migrations_yield_their_tables() {
             "conversations",
             "deliveries",
             "drivers",
+            "garage_payouts",
             "garages",
             "messages",
             "notifications",
@@ -375,8 +376,12 @@ fn showcase_migrations_yield_their_tables() {
             "part_requests",
             "parts",
             "payments",
+            "promo_codes",
+            "promo_redemptions",
             "refresh_tokens",
             "reviews",
+            "support_messages",
+            "support_tickets",
             "uploads",
             "users",
             "vehicles",
@@ -462,7 +467,7 @@ fn live_postgres_showcase_migrations_match_the_code() {
     let db = postgres::introspect(&url).expect("introspection works");
     let (workspace, _) = Workspace::load(&dir, Config::default()).expect("showcase exists");
     let code = workspace.inventory().tables;
-    assert_eq!(code.len(), 21);
+    assert_eq!(code.len(), 26);
     let drift = postgres::drift(&code, &db, &postgres::redact(&url));
     assert!(drift.is_empty(), "{drift:#?}");
 }
