@@ -122,7 +122,14 @@ POST /api/v1/auth/login
 ├─ rate limit  5/15min
 ├─ docs        documented
 │  └─ Exchanges email and password for an access token and a refresh token.
-└─ emits       no socket events in the handler's body
+├─ emits       no socket events in the handler's body
+├─ services
+│  ├─ AuthService.issueTokens
+│  └─ AuthService.login
+└─ tables
+   ├─ garages         read
+   ├─ refresh_tokens  write
+   └─ users           read
 "
     );
 }
@@ -150,7 +157,11 @@ GET /api/v1/garages/me
 ├─ auth        authenticate
 ├─ rate limit  none seen
 ├─ docs        undocumented
-└─ emits       no socket events in the handler's body
+├─ emits       no socket events in the handler's body
+├─ services
+│  └─ GarageService.getByOwner
+└─ tables
+   └─ garages  read
 ";
     for out in [by_pattern, by_path, by_line, by_handler] {
         assert_eq!(out.code, Some(0), "{}", out.stderr);
@@ -194,9 +205,11 @@ POST /bids
 ├─ auth        authenticate
 ├─ rate limit  none seen
 ├─ docs        undocumented
-└─ emits
-   ├─ bid:new  src/app.ts:8  {id, amount}
-   └─ audit  src/app.ts:9  ns=/admin  {what}
+├─ emits
+│  ├─ bid:new  src/app.ts:8  {id, amount}
+│  └─ audit  src/app.ts:9  ns=/admin  {what}
+├─ services    none reached
+└─ tables      none reached
 "
     );
     let json = run_in(dir.path(), &["explain", "POST", "/bids", "--json"]).json();

@@ -438,6 +438,30 @@ pub fn explanation(e: &Explanation) -> String {
             })
             .collect(),
     ));
+    branches.push((
+        "services".into(),
+        if e.services.is_empty() {
+            paint(DIM, "none reached")
+        } else {
+            String::new()
+        },
+        e.services.clone(),
+    ));
+    branches.push((
+        "tables".into(),
+        if e.tables.is_empty() {
+            paint(DIM, "none reached")
+        } else {
+            String::new()
+        },
+        {
+            let w = e.tables.iter().map(|t| t.table.len()).max().unwrap_or(0);
+            e.tables
+                .iter()
+                .map(|t| format!("{:<w$}  {}", t.table, t.access.replace('_', "/")))
+                .collect()
+        },
+    ));
     let width = branches.iter().map(|b| b.0.len()).max().unwrap_or(0);
     let count = branches.len();
     for (i, (label, value, children)) in branches.iter().enumerate() {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::inventory::{Handler, Route};
+use crate::inventory::{Handler, Route, TableUse};
 
 use super::route_match::{find_routes, parse_request};
 use super::Analysis;
@@ -51,6 +51,10 @@ pub struct Explanation {
     /// Socket.IO events emitted inside the handler's own body (not in functions it calls), in
     /// source order.
     pub emits: Vec<EventRef>,
+    /// Service methods the handler reaches through the call graph.
+    pub services: Vec<String>,
+    /// Tables the handler and what it reaches read and write.
+    pub tables: Vec<TableUse>,
 }
 
 /// What a person asked to explain.
@@ -196,6 +200,8 @@ impl Analysis<'_> {
             docs,
             doc: route.doc.clone().filter(|d| !d.trim().is_empty()),
             emits,
+            services: route.services.clone(),
+            tables: route.tables.clone(),
         }
     }
 }
