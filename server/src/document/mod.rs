@@ -124,8 +124,14 @@ struct Ctx<'a> {
 
 /// Every section the inventory has data for, in document order.
 fn sections(ctx: &Ctx<'_>) -> Vec<Section> {
-    let builders: [fn(&Ctx<'_>) -> Option<Section>; 4] =
-        [summary, routes_section, events_section, middleware_section];
+    let builders: [fn(&Ctx<'_>) -> Option<Section>; 6] = [
+        summary,
+        routes_section,
+        events_section,
+        services_section,
+        tables_section,
+        middleware_section,
+    ];
     builders.iter().filter_map(|b| b(ctx)).collect()
 }
 
@@ -472,6 +478,97 @@ fn events_diagram(groups: &BTreeMap<(bool, String, String), EventGroup<'_>>) -> 
     }
     out.push_str("```\n");
     out
+}
+
+fn services_section(ctx: &Ctx<'_>) -> Option<Section> {
+    let services = &ctx.analysis.inventory.services;
+    if services.is_empty() {
+        return None;
+    }
+    let mut body = String::from(
+        "Each service, the tables its methods reach (read, write or both) and the services it \
+         calls.\n\n| Service | Kind | Defined | Methods | Tables | Calls |\n\
+         | --- | --- | --- | ---: | --- | --- |\n",
+    );
+    for s in services {
+        let tables: Vec<String> = s
+            .tables
+            .iter()
+            .map(|t| format!("{} ({})", code(&t.table), t.access.replace('_', "/")))
+            .collect();
+        let calls: Vec<String> = s.calls.iter().map(|c| code(c)).collect();
+        let _ = writeln!(
+            body,
+            "| {} | {} | {} | {} | {} | {} |",
+            code(&s.name),
+            s.kind,
+            ctx.place(&s.file, s.line),
+            s.methods.len(),
+            or_dash(&tables),
+            or_dash(&calls),
+        );
+    }
+    Some(Section {
+        heading: "## Services".into(),
+        body,
+    })
+}
+
+fn tables_section(ctx: &Ctx<'_>) -> Option<Section> {
+    let inv = ctx.analysis.inventory;
+    if inv.tables.is_empty() {
+        return None;
+    }
+    let mut body = String::from(
+        "Each table, where it is defined, and who reads and writes it: the services (or \
+         functions) and how many routes reach it.\n\n\
+         | Table | Defined | Columns | Read by | Written by | Routes |\n\
+         | --- | --- | ---: | --- | --- | ---: |\n",
+    );
+    let mut seen = BTreeSet::new();
+    for t in &inv.tables {
+        let name = t.qualified_name();
+        // A table defined twice (a model and its migration) is one row, at its first definition.
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        let who = |access: &str| -> Vec<String> {
+            let names: BTreeSet<&str> = inv
+                .table_accesses
+                .iter()
+                .filter(|a| a.table == name && a.access == access)
+                .filter_map(|a| a.service.as_deref().or(a.function.as_deref()))
+                .collect();
+            names.into_iter().map(code).collect()
+        };
+        let routes = inv
+            .routes
+            .iter()
+            .filter(|r| r.tables.iter().any(|u| u.table == name))
+            .count();
+        let _ = writeln!(
+            body,
+            "| {} | {} | {} | {} | {} | {routes} |",
+            code(&name),
+            ctx.place(&t.file, t.line),
+            t.columns.len(),
+            or_dash(&who("read")),
+            or_dash(&who("write")),
+        );
+    }
+    Some(Section {
+        heading: "## Tables".into(),
+        body,
+    })
+}
+
+/// A list for a table cell, or a dash when it is empty.
+fn or_dash(items: &[String]) -> String {
+    if items.is_empty() {
+        "—".to_string()
+    } else {
+        items.join(", ")
+    }
 }
 
 fn middleware_section(ctx: &Ctx<'_>) -> Option<Section> {
