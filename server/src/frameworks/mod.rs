@@ -8,7 +8,7 @@ mod fastify;
 mod hono;
 mod koa;
 mod nestjs;
-mod routing;
+pub(crate) mod routing;
 mod routing_controllers;
 mod socketio;
 
@@ -30,6 +30,13 @@ pub enum Handle {
     SocketServer { namespace: Rc<str> },
     /// A connected socket (server side), or a socket.io-client socket.
     Socket { namespace: Rc<str>, client: bool },
+    /// A job queue (`new Queue('emails')`, `@InjectQueue('emails')`), or a job library's client
+    /// that names its queue per call (Agenda, pg-boss): an index into the recorded queues.
+    Jobs(u32),
+    /// A cache client (ioredis, redis, lru-cache, node-cache): an index into the recorded caches.
+    Cache(u32),
+    /// @nestjs/config's `ConfigService`.
+    ConfigService,
 }
 
 /// What a framework module can recognize. Every method answers `None` for what is not its own.
@@ -101,4 +108,8 @@ pub static FRAMEWORKS: &[&dyn Framework] = &[
     &socketio::SocketIo,
     &nestjs::NestJs,
     &routing_controllers::RoutingControllers,
+    &crate::architecture::jobs::Jobs,
+    &crate::architecture::caches::Caches,
+    &crate::architecture::config_vars::ConfigService,
+    &crate::architecture::middleware_stack::GlobalMiddleware,
 ];

@@ -671,6 +671,9 @@ fn symbol_kind(kind: features::SymbolKind) -> SymbolKind {
     match kind {
         features::SymbolKind::Route => SymbolKind::METHOD,
         features::SymbolKind::Event => SymbolKind::EVENT,
+        features::SymbolKind::EnvVar => SymbolKind::CONSTANT,
+        features::SymbolKind::Queue => SymbolKind::OBJECT,
+        features::SymbolKind::Job => SymbolKind::FUNCTION,
     }
 }
 
