@@ -1,8 +1,9 @@
-//! Every fixture's inventory equals its hand-written expectation (fixtures/*/expected.txt).
+//! Every fixture's inventory equals its hand-written expectation (fixtures/*/expected.txt), and
+//! where a fixture has a chain.txt, what each handler reaches equals it too.
 
 use std::path::{Path, PathBuf};
 
-use backend_brain::inventory::render_expected;
+use backend_brain::inventory::{render_chain, render_expected, Inventory};
 use backend_brain::workspace::Workspace;
 
 fn fixtures_dir() -> PathBuf {
@@ -16,11 +17,11 @@ fn config(dir: &Path) -> backend_brain::workspace::Config {
     config
 }
 
-/// The rendered inventory of one fixture folder.
-fn actual(dir: &Path) -> String {
+/// The inventory of one fixture folder.
+fn inventory(dir: &Path) -> Inventory {
     let (workspace, problems) = Workspace::load(dir, config(dir)).expect("fixture folder exists");
     assert!(problems.is_empty(), "{}: {problems:?}", dir.display());
-    render_expected(&workspace.inventory())
+    workspace.inventory()
 }
 
 /// A line diff that shows only what differs.
@@ -44,14 +45,27 @@ fn diff(expected: &str, actual: &str) -> String {
     out
 }
 
+/// Compares expected.txt, and chain.txt when the fixture has one.
 fn check(dir: &Path) -> Result<(), String> {
-    let expected = std::fs::read_to_string(dir.join("expected.txt"))
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
-    let actual = actual(dir);
+    let inv = inventory(dir);
+    compare(dir, "expected.txt", &render_expected(&inv))?;
+    if dir.join("chain.txt").exists() {
+        compare(dir, "chain.txt", &render_chain(&inv))?;
+    }
+    Ok(())
+}
+
+fn compare(dir: &Path, name: &str, actual: &str) -> Result<(), String> {
+    let expected =
+        std::fs::read_to_string(dir.join(name)).map_err(|e| format!("{}: {e}", dir.display()))?;
     if expected.trim_end() == actual.trim_end() {
         Ok(())
     } else {
-        Err(format!("{}:\n{}", dir.display(), diff(&expected, &actual)))
+        Err(format!(
+            "{}/{name}:\n{}",
+            dir.display(),
+            diff(&expected, actual)
+        ))
     }
 }
 

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use backend_brain::inventory::render_tables;
+use backend_brain::inventory::{render_chain, render_tables};
 use backend_brain::schema::postgres;
 use backend_brain::workspace::{Config, Workspace};
 
@@ -30,6 +30,7 @@ fn actual(dir: &Path) -> String {
 
 fn check(name: &str) -> Result<(), String> {
     let dir = fixtures_dir().join("schema").join(name);
+    check_chain(&dir)?;
     let expected = std::fs::read_to_string(dir.join("expected.txt"))
         .map_err(|e| format!("{}: {e}", dir.display()))?;
     let actual = actual(&dir);
@@ -50,6 +51,22 @@ fn check(name: &str) -> Result<(), String> {
         }
     }
     Err(format!("{name}:\n{diff}\nactual:\n{actual}"))
+}
+
+/// The folder's chain.txt: the routes' services and tables with access, through this ORM.
+fn check_chain(dir: &Path) -> Result<(), String> {
+    let expected = std::fs::read_to_string(dir.join("chain.txt"))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let (workspace, _) = Workspace::load(dir, Config::default()).expect("fixture folder exists");
+    let actual = render_chain(&workspace.inventory());
+    if expected.trim_end() == actual.trim_end() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{}/chain.txt differs; actual:\n{actual}",
+            dir.display()
+        ))
+    }
 }
 
 #[test]

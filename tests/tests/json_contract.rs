@@ -187,12 +187,13 @@ fn the_schema_rejects_what_breaks_the_contract() {
         "method": "GET", "path": "/a", "file": "src/app.ts", "line": 3,
         "handler": { "name": "<inline>", "file": "src/app.ts", "line": 3 },
         "middleware": [], "auth": null, "rate_limit": null, "framework": "express",
-        "dynamic": false, "health": null
+        "dynamic": false, "services": ["OrderService.list"],
+        "tables": [{ "table": "orders", "access": "read" }], "health": null
     });
     let event = serde_json::json!({
         "name": "bid:new", "kind": "emit", "namespace": "/", "file": "src/io.ts", "line": 9,
         "handler": null, "payload": ["bidId"], "dynamic": false, "candidates": [],
-        "side": "server", "expression": null
+        "side": "server", "expression": null, "services": [], "tables": []
     });
     let good = serde_json::json!({ "routes": [route.clone()], "socket_events": [event.clone()] });
     assert_eq!(violations(&validator, &good), Vec::<String>::new());

@@ -62,6 +62,7 @@ impl Framework for ConfigService {
         path: &[Rc<str>],
         _key: NodeKey,
         _site: Site,
+        _ty: &str,
     ) -> Option<Value> {
         (module == "@nestjs/config" && path.last().map(|p| p.as_ref()) == Some("ConfigService"))
             .then_some(Value::Handle(Handle::ConfigService))

@@ -185,6 +185,7 @@ impl Framework for Jobs {
         path: &[Rc<str>],
         _key: NodeKey,
         site: Site,
+        _ty: &str,
     ) -> Option<Value> {
         let library = library_of(module)?;
         if !matches!(library, "bullmq" | "bull" | "nest")

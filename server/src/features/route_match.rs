@@ -613,6 +613,8 @@ mod tests {
             framework: "express".into(),
             dynamic: path.contains("${"),
             health: None,
+            services: Vec::new(),
+            tables: Vec::new(),
             location: Location::default(),
             doc: None,
         }

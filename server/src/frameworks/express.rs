@@ -68,6 +68,7 @@ impl Framework for Express {
         path: &[Rc<str>],
         key: NodeKey,
         site: Site,
+        _ty: &str,
     ) -> Option<Value> {
         let last = path.last().map(|p| p.as_ref());
         if module != "express"

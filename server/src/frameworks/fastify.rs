@@ -75,6 +75,7 @@ impl Framework for Fastify {
         path: &[Rc<str>],
         key: NodeKey,
         site: Site,
+        _ty: &str,
     ) -> Option<Value> {
         let last = path.last().map(|p| p.as_ref());
         if module != "fastify" || !matches!(last, Some("FastifyInstance")) {

@@ -110,6 +110,7 @@ impl Framework for Hono {
         path: &[Rc<str>],
         key: NodeKey,
         site: Site,
+        _ty: &str,
     ) -> Option<Value> {
         let last = path.last().map(|p| p.as_ref());
         if !is_hono_module(module) || !matches!(last, Some("Hono" | "OpenAPIHono")) {

@@ -136,6 +136,7 @@ impl Framework for Koa {
         path: &[Rc<str>],
         key: NodeKey,
         site: Site,
+        _ty: &str,
     ) -> Option<Value> {
         let last = path.last().map(|p| p.as_ref());
         let known = match module {

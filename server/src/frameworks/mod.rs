@@ -2,6 +2,7 @@
 //! routes, mounts and events into the shared model. Adding a framework adds a module here and a
 //! line to [`FRAMEWORKS`]; nothing downstream changes.
 
+mod data;
 pub mod declared;
 mod express;
 mod fastify;
@@ -15,7 +16,7 @@ mod socketio;
 use std::rc::Rc;
 
 use crate::facts::Call;
-use crate::resolve::graph::{NodeKey, RouterId};
+use crate::resolve::graph::{NodeKey, RouterId, TableTarget};
 use crate::resolve::value::{ClassRef, Env, Site, Text, Value};
 use crate::resolve::Interp;
 
@@ -37,6 +38,15 @@ pub enum Handle {
     Cache(u32),
     /// @nestjs/config's `ConfigService`.
     ConfigService,
+    /// Something whose method calls read or write a table: a Drizzle table, a Knex query, a
+    /// TypeORM repository, a Sequelize model. `wrote` once a call in the chain wrote through it;
+    /// `opened` is the call that made it.
+    Data {
+        target: TableTarget,
+        via: &'static str,
+        wrote: bool,
+        opened: Site,
+    },
 }
 
 /// What a framework module can recognize. Every method answers `None` for what is not its own.
@@ -55,7 +65,8 @@ pub trait Framework: Sync {
     ) -> Option<Value> {
         None
     }
-    /// A parameter or field known only by its declared type from a package (`router: Router`).
+    /// A parameter or field known only by its declared type from a package (`router: Router`);
+    /// `ty` is the type as written (`Repository<Order>`).
     fn typed(
         &self,
         _cx: &mut Interp<'_>,
@@ -63,6 +74,7 @@ pub trait Framework: Sync {
         _path: &[Rc<str>],
         _key: NodeKey,
         _site: Site,
+        _ty: &str,
     ) -> Option<Value> {
         None
     }
@@ -85,6 +97,21 @@ pub trait Framework: Sync {
     /// Called once for every class of the workspace, after every module's top level ran and
     /// before uncalled functions run (decorated controllers and gateways register here).
     fn class_declared(&self, _cx: &mut Interp<'_>, _class: ClassRef) {}
+    /// A static method a workspace class does not define (`Order.findAll()` on a model class that
+    /// inherits it from a package).
+    fn call_class(
+        &self,
+        _cx: &mut Interp<'_>,
+        _class: ClassRef,
+        _method: &str,
+        _call: &Call,
+        _env: &Rc<Env>,
+        _site: Site,
+    ) -> Option<Value> {
+        None
+    }
+    /// A statement's call chain ended in this recognized value (`await db('orders').where(...)`).
+    fn settled(&self, _cx: &mut Interp<'_>, _handle: &Handle, _site: Site) {}
     /// A method called on something that could not be resolved, which may still clearly be a
     /// registration by its shape.
     fn call_unknown(
@@ -112,4 +139,10 @@ pub static FRAMEWORKS: &[&dyn Framework] = &[
     &crate::architecture::caches::Caches,
     &crate::architecture::config_vars::ConfigService,
     &crate::architecture::middleware_stack::GlobalMiddleware,
+    &data::sql::RawSql,
+    &data::prisma::Prisma,
+    &data::typeorm::TypeOrm,
+    &data::drizzle::Drizzle,
+    &data::knex::Knex,
+    &data::sequelize::Sequelize,
 ];

@@ -620,6 +620,7 @@ impl Framework for NestJs {
         path: &[Rc<str>],
         _key: NodeKey,
         _site: Site,
+        _ty: &str,
     ) -> Option<Value> {
         let last = path.last().map(|p| p.as_ref());
         match (module, last) {

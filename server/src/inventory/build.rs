@@ -83,6 +83,8 @@ pub fn build(
                 "server".into()
             },
             expression: e.expression.clone(),
+            services: Vec::new(),
+            tables: Vec::new(),
             location: Location {
                 file: e.site.file,
                 call: e.site.call,
@@ -129,6 +131,7 @@ pub(crate) fn handler(h: &HandlerRef, paths: &[String]) -> Handler {
         file: h.definition.map(|(f, _)| paths[f as usize].clone()),
         line: h.definition.map(|(_, s)| s.line + 1),
         definition: h.definition,
+        func: h.func,
     }
 }
 
@@ -232,6 +235,8 @@ impl Flattener<'_> {
                 framework: node.framework.to_string(),
                 dynamic: full.dynamic || route.method.starts_with("${"),
                 health: None,
+                services: Vec::new(),
+                tables: Vec::new(),
                 location: Location {
                     file: route.site.file,
                     call: route.site.call,

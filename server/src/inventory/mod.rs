@@ -4,14 +4,17 @@
 //! renamed. Fields marked `serde(skip)` are for the editor features (byte spans, file ids).
 
 pub(crate) mod build;
+mod chain;
 pub(crate) mod render;
 
 pub use build::build;
-pub use render::{render_expected, render_tables};
+pub use chain::link;
+pub use render::{render_chain, render_expected, render_tables};
 
 use serde::Serialize;
 
 use crate::facts::Span;
+use crate::resolve::value::FnRef;
 pub use crate::schema::postgres::Drift;
 pub use crate::schema::Table;
 use crate::workspace::FileId;
@@ -35,6 +38,11 @@ pub struct Inventory {
     pub jobs: crate::architecture::JobsInventory,
     /// Cache clients with their key patterns.
     pub caches: Vec<crate::architecture::Cache>,
+    /// Service classes and modules with their methods, the tables they reach and the other
+    /// services they call, sorted by name.
+    pub services: Vec<Service>,
+    /// Every place code reads or writes a table, by file and line.
+    pub table_accesses: Vec<TableAccess>,
     /// Root-relative paths by file id.
     #[serde(skip)]
     pub files: Vec<String>,
@@ -56,6 +64,9 @@ pub struct Handler {
     /// Where the handler is defined, for go-to-definition.
     #[serde(skip)]
     pub definition: Option<(FileId, Span)>,
+    /// The handler function, for following its chain.
+    #[serde(skip)]
+    pub func: Option<FnRef>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -75,6 +86,10 @@ pub struct Route {
     pub dynamic: bool,
     /// `health`, `liveness`, `readiness` or `metrics` for an operations route; else null.
     pub health: Option<String>,
+    /// Service methods the handler reaches (`OrdersService.create`), sorted.
+    pub services: Vec<String>,
+    /// Tables the handler and what it reaches read and write, sorted by table.
+    pub tables: Vec<TableUse>,
     #[serde(skip)]
     pub location: Location,
     /// The JSDoc block above the registration or the handler.
@@ -99,8 +114,66 @@ pub struct SocketEvent {
     pub side: String,
     /// The source of a computed name.
     pub expression: Option<String>,
+    /// Service methods the handler reaches, sorted.
+    pub services: Vec<String>,
+    /// Tables the handler and what it reaches read and write.
+    pub tables: Vec<TableUse>,
     #[serde(skip)]
     pub location: Location,
+}
+
+/// A table and how a route, handler or service uses it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TableUse {
+    pub table: String,
+    /// `read`, `write` or `read_write`.
+    pub access: String,
+}
+
+/// One place code reads or writes a table.
+#[derive(Clone, Debug, Serialize)]
+pub struct TableAccess {
+    /// The table's name when the schema defines it; otherwise the name or model as written.
+    pub table: String,
+    /// `read` or `write`.
+    pub access: String,
+    /// `sql`, `prisma`, `typeorm`, `drizzle`, `knex` or `sequelize`.
+    pub via: String,
+    pub file: String,
+    pub line: u32,
+    /// The function the access is written in (`OrdersService.create`), when it is in one.
+    pub function: Option<String>,
+    /// The service that function belongs to.
+    pub service: Option<String>,
+    #[serde(skip)]
+    pub location: Location,
+    #[serde(skip)]
+    pub func: Option<FnRef>,
+}
+
+/// A service: a class named `*Service` or an `@Injectable()` provider (`class`, `provider`), or a
+/// module of functions (`module`).
+#[derive(Clone, Debug, Serialize)]
+pub struct Service {
+    pub name: String,
+    pub kind: String,
+    pub file: String,
+    pub line: u32,
+    pub methods: Vec<ServiceMethod>,
+    /// Tables its methods and what they reach read and write.
+    pub tables: Vec<TableUse>,
+    /// Other services its methods call.
+    pub calls: Vec<String>,
+    #[serde(skip)]
+    pub definition: (FileId, Span),
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ServiceMethod {
+    pub name: String,
+    pub line: u32,
+    #[serde(skip)]
+    pub definition: (FileId, Span),
 }
 
 impl Inventory {

@@ -1,7 +1,7 @@
 //! The compact expectation format the fixture tests compare against (see fixtures/README.md).
 //! The tables people read are the command line's (`cli/output.rs`).
 
-use super::{Handler, Inventory};
+use super::{Handler, Inventory, TableUse};
 use crate::schema::Table;
 
 pub(crate) fn handler_text(h: Option<&Handler>) -> String {
@@ -72,12 +72,88 @@ pub fn render_expected(inv: &Inventory) -> String {
     out
 }
 
+fn table_uses(uses: &[TableUse]) -> String {
+    let items: Vec<String> = uses
+        .iter()
+        .map(|u| format!("{}:{}", u.table, u.access))
+        .collect();
+    items.join(", ")
+}
+
+/// The chain fixture format (`chain.txt`): what each route and event handler reaches (services,
+/// tables with access), then the services, then every table access.
+pub fn render_chain(inv: &Inventory) -> String {
+    let mut out = String::from("# chain\n");
+    let handlers = inv
+        .routes
+        .iter()
+        .map(|r| (format!("{} {}", r.method, r.path), &r.services, &r.tables))
+        .chain(
+            inv.socket_events
+                .iter()
+                .filter(|e| e.kind == "on")
+                .map(|e| {
+                    (
+                        format!("on {}", e.name.as_deref().unwrap_or("?")),
+                        &e.services,
+                        &e.tables,
+                    )
+                }),
+        );
+    for (name, services, tables) in handlers {
+        let mut fields = vec![name];
+        if !services.is_empty() {
+            fields.push(format!("services=[{}]", services.join(", ")));
+        }
+        if !tables.is_empty() {
+            fields.push(format!("tables=[{}]", table_uses(tables)));
+        }
+        out.push_str(&fields.join("  "));
+        out.push('\n');
+    }
+    out.push_str("\n# services\n");
+    for s in &inv.services {
+        let methods: Vec<&str> = s.methods.iter().map(|m| m.name.as_str()).collect();
+        let mut fields = vec![
+            s.name.clone(),
+            format!("kind={}", s.kind),
+            format!("methods=[{}]", methods.join(", ")),
+        ];
+        if !s.tables.is_empty() {
+            fields.push(format!("tables=[{}]", table_uses(&s.tables)));
+        }
+        if !s.calls.is_empty() {
+            fields.push(format!("calls=[{}]", s.calls.join(", ")));
+        }
+        fields.push(format!("at={}:{}", s.file, s.line));
+        out.push_str(&fields.join("  "));
+        out.push('\n');
+    }
+    out.push_str("\n# table_accesses\n");
+    for a in &inv.table_accesses {
+        let mut fields = vec![
+            format!("{} {}", a.table, a.access),
+            format!("via={}", a.via),
+        ];
+        if let Some(f) = &a.function {
+            fields.push(format!("in={f}"));
+        }
+        fields.push(format!("at={}:{}", a.file, a.line));
+        out.push_str(&fields.join("  "));
+        out.push('\n');
+    }
+    out
+}
+
 /// The schema fixture format (fixtures/schema/README.md): a table line, then one indented line
 /// per column and per index.
 pub fn render_tables(tables: &[Table]) -> String {
     let mut out = String::from("# tables\n");
     for t in tables {
         let mut fields = vec![t.qualified_name(), format!("source={}", t.source)];
+        if let Some(m) = &t.model {
+            fields.push(format!("model={m}"));
+        }
         fields.push(format!("at={}:{}", t.file, t.line));
         out.push_str(&fields.join("  "));
         out.push('\n');

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use super::value::{Site, Text};
+use super::value::{FnRef, Site, Text};
 
 pub type RouterId = u32;
 
@@ -31,6 +31,8 @@ pub struct HandlerRef {
     pub name: String,
     /// Where it is defined, when that could be found: the file and its name token.
     pub definition: Option<(crate::workspace::FileId, crate::facts::Span)>,
+    /// The handler function, for following what it calls.
+    pub func: Option<FnRef>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -169,4 +171,47 @@ pub struct SocketEventReg {
     /// Emitted or handled by a socket.io-client socket.
     pub client: bool,
     pub candidates: Vec<String>,
+}
+
+/// A call from one function the code defines to another, as resolution followed it: the edges
+/// of the call graph that leads from a handler to the services it reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CallEdge {
+    pub caller: FnRef,
+    pub callee: FnRef,
+    pub site: Site,
+}
+
+/// Whether code reads or changes what it touches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Access {
+    Read,
+    Write,
+}
+
+/// How code names a table: by the table's own name (SQL, Knex, a Drizzle table) or by the model
+/// an ORM maps onto it (a Prisma delegate, a TypeORM entity, a Sequelize model).
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TableTarget {
+    Name(String),
+    Model(String),
+}
+
+/// Something a function does besides routing, recorded where it is written.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// Reads or writes a table; `via` names the library (`sql`, `prisma`, `typeorm`, ...).
+    Table {
+        target: TableTarget,
+        access: Access,
+        via: &'static str,
+    },
+}
+
+/// An effect and where it happens: the call, and the innermost function written around it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct EffectReg {
+    pub site: Site,
+    pub function: Option<FnRef>,
+    pub effect: Effect,
 }

@@ -20,7 +20,8 @@ use crate::workspace::FileId;
 
 use super::describe::{describe, rate_limit};
 use super::graph::{
-    HandlerRef, Middleware, MountGraph, NodeKey, RouteReg, RouterId, RouterKind, SocketEventReg,
+    CallEdge, Effect, EffectReg, HandlerRef, Middleware, MountGraph, NodeKey, RouteReg, RouterId,
+    RouterKind, SocketEventReg,
 };
 use super::modules::ModuleResolver;
 use super::value::{
@@ -53,6 +54,10 @@ pub struct Resolution {
     pub docs: HashMap<(FileId, u32), String>,
     /// What the architecture recognizers saw: jobs, caches, configuration reads, middleware.
     pub architecture: crate::architecture::Recorded,
+    /// Calls between the code's own functions, sorted.
+    pub calls: Vec<CallEdge>,
+    /// What functions do besides routing (tables they touch, ...), in the order seen.
+    pub effects: Vec<EffectReg>,
 }
 
 /// What the user declared about the code that the code itself does not show.
@@ -73,11 +78,15 @@ pub fn resolve(
     interp.run_class_hooks();
     interp.run_uncalled_functions();
     let architecture = crate::architecture::Recorded::take(&mut interp);
+    let mut calls: Vec<CallEdge> = interp.calls.into_iter().collect();
+    calls.sort();
     Resolution {
         graph: interp.graph,
         events: interp.events,
         docs: interp.docs,
         architecture,
+        calls,
+        effects: interp.effects,
     }
 }
 
@@ -88,6 +97,11 @@ pub struct Interp<'a> {
     pub graph: MountGraph,
     events: Vec<SocketEventReg>,
     docs: HashMap<(FileId, u32), String>,
+    calls: HashSet<CallEdge>,
+    /// Set while calling a function a parameter holds, so that no call edge is recorded for it.
+    passed_in_callee: bool,
+    effects: Vec<EffectReg>,
+    seen_effects: HashSet<EffectReg>,
     /// Call sites of each file by the scope they are written in.
     calls_by_scope: Vec<HashMap<Scope, Vec<u32>>>,
     module_envs: Vec<Rc<Env>>,
@@ -138,6 +152,10 @@ impl<'a> Interp<'a> {
             graph: MountGraph::default(),
             events: Vec::new(),
             docs,
+            calls: HashSet::new(),
+            passed_in_callee: false,
+            effects: Vec::new(),
+            seen_effects: HashSet::new(),
             calls_by_scope,
             module_envs,
             binding_cache: HashMap::new(),
@@ -204,12 +222,56 @@ impl<'a> Interp<'a> {
                 for item in items.iter().take(MAX_UNROLL) {
                     let mut inner = clone_env(env);
                     inner.loops.push((l, item.clone()));
-                    self.eval(&call.expr, &Rc::new(inner));
+                    let value = self.eval(&call.expr, &Rc::new(inner));
+                    self.settle(&value, &call.expr, env.file);
                 }
                 return;
             }
         }
-        self.eval(&call.expr, env);
+        let value = self.eval(&call.expr, env);
+        self.settle(&value, &call.expr, env.file);
+    }
+
+    /// A statement's call chain ended in a value a framework recognizes (a query nothing wrote
+    /// through): the framework may record what that means.
+    fn settle(&mut self, value: &Value, expr: &Expr, file: FileId) {
+        let (Value::Handle(handle), Expr::Call(call) | Expr::New(call)) = (value, expr) else {
+            return;
+        };
+        let site = Site {
+            file,
+            call: call.span,
+            name: call.name_span,
+        };
+        for fw in FRAMEWORKS {
+            fw.settled(self, handle, site);
+        }
+    }
+
+    /// Records what the code at `site` does, for the innermost function written around it.
+    pub fn add_effect(&mut self, site: Site, effect: Effect) {
+        let reg = EffectReg {
+            site,
+            function: self.function_at(site.file, site.call.start),
+            effect,
+        };
+        if self.seen_effects.insert(reg.clone()) {
+            self.effects.push(reg);
+        }
+    }
+
+    /// The innermost function whose text contains `offset`.
+    pub fn function_at(&self, file: FileId, offset: u32) -> Option<FnRef> {
+        self.facts(file)
+            .functions
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.span.start <= offset && offset < f.span.end)
+            .min_by_key(|(_, f)| f.span.end - f.span.start)
+            .map(|(id, _)| FnRef {
+                file,
+                id: id as FnId,
+            })
     }
 
     fn run_class_hooks(&mut self) {
@@ -865,7 +927,24 @@ impl<'a> Interp<'a> {
                 });
             }
         }
-        Value::unknown(&format!("this.{prop}"))
+        match self.external_base(instance.class) {
+            Some(base) => self.member(&Value::External(base), prop, &Expr::This),
+            None => Value::unknown(&format!("this.{prop}")),
+        }
+    }
+
+    /// The package class a workspace class extends at the root of its chain
+    /// (`class PrismaService extends PrismaClient`), whose members it inherits.
+    pub fn external_base(&mut self, class: ClassRef) -> Option<Rc<External>> {
+        let root = *self.class_chain(class).last()?;
+        let extends = self.facts(root.file).classes[root.id as usize]
+            .extends
+            .as_ref()?;
+        let env = self.module_env(root.file);
+        match self.eval(extends, &env) {
+            Value::External(e) => Some(e),
+            _ => None,
+        }
     }
 
     /// `this.prop = value` in one of the class's methods (usually the constructor).
@@ -955,6 +1034,15 @@ impl<'a> Interp<'a> {
         span: crate::facts::Span,
         depth: u32,
     ) -> Value {
+        // `typeof Order`: the class itself (what `@InjectModel(Order)` hands a constructor).
+        if let Some(name) = ty.strip_prefix("typeof ").map(str::trim) {
+            if is_identifier(name) {
+                let env = self.module_env(file);
+                if let v @ Value::Class(_) = self.lookup(name, &env) {
+                    return v;
+                }
+            }
+        }
         let head = ty.split(['<', '[', ' ', '|']).next().unwrap_or("").trim();
         let mut segments = head.split('.');
         let Some(first) = segments.next().filter(|s| !s.is_empty()) else {
@@ -979,7 +1067,7 @@ impl<'a> Interp<'a> {
                             name: span,
                         };
                         for fw in FRAMEWORKS {
-                            if let Some(v) = fw.typed(self, &import.module, &path, key, site) {
+                            if let Some(v) = fw.typed(self, &import.module, &path, key, site, ty) {
                                 return v;
                             }
                         }
@@ -1081,7 +1169,13 @@ impl<'a> Interp<'a> {
             }
             callee => {
                 let f = self.eval(callee, env);
-                self.call_value(f, call, env, site, is_new)
+                // A function handed in as an argument (`fn(client)` in a transaction helper) is
+                // part of the chain of whoever wrote it, not of every helper it passes through.
+                self.passed_in_callee = matches!(callee, Expr::Ident(name, _)
+                    if matches!(self.facts(env.file).lookup(name, env.function), Some(Declared::Param(..))));
+                let v = self.call_value(f, call, env, site, is_new);
+                self.passed_in_callee = false;
+                v
             }
         };
         self.run_inline_callbacks(call, env, site);
@@ -1232,6 +1326,16 @@ impl<'a> Interp<'a> {
                     }
                 }
                 Value::unknown(&describe(&Expr::Call(Box::new(call.clone()))))
+            }
+            Value::Class(class) if self.find_method(*class, method, true).is_none() => {
+                let class = *class;
+                for fw in FRAMEWORKS {
+                    if let Some(v) = fw.call_class(self, class, method, call, env, site) {
+                        return v;
+                    }
+                }
+                let callee = self.static_member(class, method);
+                self.call_value(callee, call, env, site, is_new)
             }
             _ => {
                 let callee = self.member(&receiver, method, &call.callee);
@@ -1542,6 +1646,20 @@ impl<'a> Interp<'a> {
         };
         self.invoked.insert(f.func);
         self.invoked_at.insert((f.func, site.file, site.call.start));
+        let passed_in = std::mem::take(&mut self.passed_in_callee);
+        if let Some(caller_fn) = caller.function.filter(|_| !passed_in) {
+            let caller_fn = FnRef {
+                file: caller.file,
+                id: caller_fn,
+            };
+            if caller_fn != f.func {
+                self.calls.insert(CallEdge {
+                    caller: caller_fn,
+                    callee: f.func,
+                    site,
+                });
+            }
+        }
         if self.invoke_depth >= MAX_INVOKE_DEPTH || self.steps > MAX_STEPS {
             return Value::unknown(func.name.as_deref().unwrap_or("function"));
         }
@@ -1793,11 +1911,13 @@ impl<'a> Interp<'a> {
                 HandlerRef {
                     name,
                     definition: Some((f.func.file, func.name_span)),
+                    func: Some(f.func),
                 }
             }
             _ => HandlerRef {
                 name: arg.label.to_string(),
                 definition: None,
+                func: None,
             },
         }
     }

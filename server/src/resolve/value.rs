@@ -43,7 +43,7 @@ pub struct ClassRef {
     pub id: ClassId,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FnRef {
     pub file: FileId,
     pub id: FnId,

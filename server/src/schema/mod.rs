@@ -29,6 +29,9 @@ pub struct Table {
     pub line: u32,
     /// `sql`, `prisma`, `typeorm`, `drizzle`, `knex` or `sequelize`.
     pub source: String,
+    /// The name code uses for the table when it is not the table's own: the Prisma model, the
+    /// TypeORM entity or Sequelize model class, the Drizzle table's variable.
+    pub model: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -82,6 +85,7 @@ impl Table {
             file: file.to_string(),
             line,
             source: source.to_string(),
+            model: None,
         }
     }
 

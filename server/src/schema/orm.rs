@@ -432,6 +432,7 @@ fn typeorm(
             "typeorm",
         );
         t.schema = schema;
+        t.model = Some(class_name.clone());
         let id = r.tables.len();
         r.tables.push(t);
         r.entities.insert(class_name, id);
@@ -689,6 +690,7 @@ fn drizzle(r: &mut Reader, path: &str, facts: &FileFacts) {
         };
         let mut t = Table::new(name, path, line_of(e), "drizzle");
         t.schema = schema;
+        t.model = Some(b.name.clone());
         let id = r.tables.len();
         let mut keys = HashMap::new();
         let mut pending = Vec::new();
@@ -1270,6 +1272,10 @@ fn sequelize(r: &mut Reader, path: &str, facts: &FileFacts) {
                 }
             });
         let mut t = Table::new(table_name.clone(), path, call.span.line + 1, "sequelize");
+        t.model = Some(match method.as_str() {
+            "init" => var.clone().unwrap_or_else(|| model_name.clone()),
+            _ => model_name.clone(),
+        });
         t.schema = options.and_then(|o| get_str(o, "schema"));
         let column_name = |attr: &str| {
             if underscored {
@@ -1403,6 +1409,7 @@ fn sequelize_typescript(r: &mut Reader, path: &str, facts: &FileFacts) {
             class.name_span.line + 1,
             "sequelize",
         );
+        t.model = Some(class_name.clone());
         t.schema = options.and_then(|o| get_str(o, "schema"));
         let id = r.tables.len();
         let mut pending = Vec::new();

@@ -281,6 +281,7 @@ pub fn parse(rel: &str, text: &str) -> (Vec<Table>, Vec<SchemaProblem>) {
     for b in blocks.iter().filter(|b| b.kind == "model") {
         let m = &models[&b.name];
         let mut t = Table::new(m.table.clone(), rel, m.block.line, "prisma");
+        t.model = Some(b.name.clone());
         let column_of = |field: &str| m.columns.get(field).cloned().unwrap_or(field.to_string());
         let mut references: Vec<(Vec<String>, String, Vec<String>)> = Vec::new();
         for (line_no, line) in &b.lines {

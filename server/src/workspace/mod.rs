@@ -348,6 +348,7 @@ impl Workspace {
                     let resolution = resolve::resolve(&sources, &modules, &options);
                     let mut inv = inventory::build(&resolution, &entries, &extra_auth);
                     inv.tables = schema::tables(&schema_entries, &entries);
+                    inventory::link(&mut inv, &resolution, &entries);
                     crate::architecture::apply(&mut inv, &resolution, &entries, stack);
                     inv
                 });
