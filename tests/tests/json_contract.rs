@@ -344,6 +344,10 @@ fn the_showcase_json_carries_the_architecture() {
         names(&json["jobs"]["schedules"], "schedule"),
         ["30 3 * * *", "every 5min"]
     );
+    assert_eq!(
+        json["jobs"]["queues"][0]["producers"][2]["routes"],
+        serde_json::json!(["POST /api/v1/auth/password/forgot"])
+    );
     assert_eq!(json["caches"][0]["keys"][0]["pattern"], "part:*");
     assert_eq!(json["caches"][0]["keys"][0]["ttl_ms"], 300_000);
     let health: Vec<(String, String)> = json["routes"]

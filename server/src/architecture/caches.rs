@@ -290,6 +290,8 @@ pub struct CacheKey {
     pub ttl_ms: Option<u64>,
     /// Where it is used.
     pub places: Vec<Place>,
+    /// The routes whose handler reaches a function that uses it, sorted.
+    pub routes: Vec<String>,
     /// The functions it is used in (`UserService.get`), for mapping to routes later.
     #[serde(skip)]
     pub by: Vec<FnRef>,
@@ -315,6 +317,7 @@ pub fn derive(recorded: &Recorded, paths: &[String]) -> Vec<Cache> {
                     commands: Vec::new(),
                     ttl_ms: None,
                     places: Vec::new(),
+                    routes: Vec::new(),
                     by: Vec::new(),
                 });
                 key.commands.push(op.command.clone());

@@ -702,6 +702,8 @@ pub struct Producer {
     pub job: Option<String>,
     /// The function the call is written in (`OrderService.place`); null at module level.
     pub function: Option<String>,
+    /// The routes whose handler reaches that function (`POST /api/v1/orders`), sorted.
+    pub routes: Vec<String>,
     /// That function, for mapping producers to the routes that reach them.
     #[serde(skip)]
     pub by: Option<FnRef>,
@@ -799,6 +801,7 @@ pub fn derive(recorded: &Recorded, paths: &[String]) -> JobsInventory {
                 call: u.how.clone(),
                 job: u.job.clone(),
                 function: u.by.as_ref().map(|b| b.name.clone()),
+                routes: Vec::new(),
                 by: u.by.as_ref().map(|b| b.func),
             });
         }

@@ -16,6 +16,7 @@ pub mod middleware_stack;
 mod render;
 pub mod stack;
 
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use serde::Serialize;
@@ -28,6 +29,7 @@ pub use render::render_architecture;
 pub use stack::Stack;
 
 use crate::facts::FileFacts;
+use crate::inventory::chain::CallGraph;
 use crate::inventory::Inventory;
 use crate::resolve::value::{Arg, Env, FnRef, FnValue, Site, Value};
 use crate::resolve::{Interp, Resolution};
@@ -69,8 +71,49 @@ pub fn apply(
     inv.config = config_vars::derive(files, &recorded.config, &paths);
     inv.jobs = jobs::derive(&recorded.jobs, &paths);
     inv.caches = caches::derive(&recorded.caches, &paths);
+    let reach = RouteReach::new(inv, resolution, files);
+    for producer in inv.jobs.queues.iter_mut().flat_map(|q| &mut q.producers) {
+        producer.routes = reach.routes_of(producer.by.iter());
+    }
+    for key in inv.caches.iter_mut().flat_map(|c| &mut c.keys) {
+        key.routes = reach.routes_of(key.by.iter());
+    }
     for route in &mut inv.routes {
         route.health = health::classify(route, files);
+    }
+}
+
+/// What each route's handler reaches through the call graph, for naming the routes behind a
+/// producer or a cache use.
+struct RouteReach {
+    routes: Vec<(String, BTreeSet<FnRef>)>,
+}
+
+impl RouteReach {
+    fn new(inv: &Inventory, resolution: &Resolution, files: &[(&str, &FileFacts)]) -> RouteReach {
+        let graph = CallGraph::new(resolution, files);
+        let routes = inv
+            .routes
+            .iter()
+            .filter_map(|r| {
+                let start = r.handler.as_ref()?.func?;
+                Some((format!("{} {}", r.method, r.path), graph.reach(start)))
+            })
+            .collect();
+        RouteReach { routes }
+    }
+
+    /// The routes (`METHOD PATH`) whose handler reaches one of `functions`, sorted.
+    fn routes_of<'f>(&self, functions: impl Iterator<Item = &'f FnRef> + Clone) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .routes
+            .iter()
+            .filter(|(_, reached)| functions.clone().any(|f| reached.contains(f)))
+            .map(|(route, _)| route.clone())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 }
 

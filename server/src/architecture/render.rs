@@ -115,6 +115,7 @@ pub fn render_architecture(inv: &Inventory) -> String {
             )];
             push_opt(&mut fields, "job", p.job.as_deref());
             push_opt(&mut fields, "in", p.function.as_deref());
+            push_list(&mut fields, "routes", &p.routes);
             line(&mut out, fields);
         }
         for c in &q.consumers {
@@ -170,6 +171,7 @@ pub fn render_architecture(inv: &Inventory) -> String {
             }
             let places: Vec<String> = k.places.iter().map(place).collect();
             fields.push(format!("at=[{}]", places.join(", ")));
+            push_list(&mut fields, "routes", &k.routes);
             line(&mut out, fields);
         }
     }
@@ -193,6 +195,12 @@ fn line(out: &mut String, fields: Vec<String>) {
 fn push_opt(fields: &mut Vec<String>, key: &str, value: Option<&str>) {
     if let Some(v) = value {
         fields.push(format!("{key}={v}"));
+    }
+}
+
+fn push_list(fields: &mut Vec<String>, key: &str, items: &[String]) {
+    if !items.is_empty() {
+        fields.push(format!("{key}=[{}]", items.join(", ")));
     }
 }
 

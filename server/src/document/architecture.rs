@@ -231,7 +231,8 @@ pub(super) fn jobs_section(ctx: &Ctx<'_>) -> Option<Section> {
     if !jobs.queues.is_empty() {
         body.push_str(
             "### Queues\n\n\
-             | Queue | Library | Job types | Enqueued by | Consumed by |\n| --- | --- | --- | --- | --- |\n",
+             | Queue | Library | Job types | Enqueued by | For routes | Consumed by |\n\
+             | --- | --- | --- | --- | --- | --- |\n",
         );
         for q in &jobs.queues {
             let producers: Vec<String> = q
@@ -258,13 +259,17 @@ pub(super) fn jobs_section(ctx: &Ctx<'_>) -> Option<Section> {
                     items.join("<br>")
                 }
             };
+            let mut routes: Vec<&String> = q.producers.iter().flat_map(|p| &p.routes).collect();
+            routes.sort();
+            routes.dedup();
             let _ = writeln!(
                 body,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 code(&q.name),
                 q.library,
                 list(q.job_types.iter().map(|j| code(j)).collect()),
                 list(producers),
+                list(routes.into_iter().map(|r| code(r)).collect()),
                 list(consumers)
             );
         }
@@ -303,7 +308,8 @@ pub(super) fn caches_section(ctx: &Ctx<'_>) -> Option<Section> {
         return None;
     }
     let mut body = String::from(
-        "| Cache | Created at | Key | Commands | TTL | Used at |\n| --- | --- | --- | --- | --- | --- |\n",
+        "| Cache | Created at | Key | Commands | TTL | Used at | For routes |\n\
+         | --- | --- | --- | --- | --- | --- | --- |\n",
     );
     for c in caches {
         let client = format!("{} ({})", c.library, c.kind);
@@ -315,7 +321,7 @@ pub(super) fn caches_section(ctx: &Ctx<'_>) -> Option<Section> {
         if c.keys.is_empty() {
             let _ = writeln!(
                 body,
-                "| {client} | {created} | — | — | {} | — |",
+                "| {client} | {created} | — | — | {} | — | — |",
                 ttl(c.ttl_ms)
             );
         }
@@ -325,13 +331,19 @@ pub(super) fn caches_section(ctx: &Ctx<'_>) -> Option<Section> {
                 .iter()
                 .map(|p| ctx.place(&p.file, p.line))
                 .collect();
+            let routes: Vec<String> = k.routes.iter().map(|r| code(r)).collect();
             let _ = writeln!(
                 body,
-                "| {client} | {created} | {} | {} | {} | {} |",
+                "| {client} | {created} | {} | {} | {} | {} | {} |",
                 code(&k.pattern),
                 k.commands.join(", "),
                 ttl(k.ttl_ms.or(c.ttl_ms)),
-                places.join("<br>")
+                places.join("<br>"),
+                if routes.is_empty() {
+                    "—".to_string()
+                } else {
+                    routes.join("<br>")
+                }
             );
         }
     }

@@ -178,6 +178,10 @@ fn queue_card(queue: &Queue) -> String {
         if let Some(function) = &p.function {
             let _ = write!(line, " in `{function}`");
         }
+        if !p.routes.is_empty() {
+            let routes: Vec<String> = p.routes.iter().map(|r| format!("`{r}`")).collect();
+            let _ = write!(line, " — for {}", routes.join(", "));
+        }
         out.push_str(&line);
         out.push('\n');
     }

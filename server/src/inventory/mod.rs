@@ -4,7 +4,7 @@
 //! renamed. Fields marked `serde(skip)` are for the editor features (byte spans, file ids).
 
 pub(crate) mod build;
-mod chain;
+pub(crate) mod chain;
 pub(crate) mod render;
 
 pub use build::build;
