@@ -5,6 +5,7 @@
 //! (across files, with [`frameworks`] recognizing what they know) → [`inventory`] (an immutable
 //! snapshot) → features and front-ends ([`cli`]).
 
+pub mod architecture;
 pub mod check;
 pub mod cli;
 pub mod document;

@@ -124,3 +124,39 @@ fn fastify_koa_and_hono_backends_match_their_expectations() {
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The rendered architecture sections of one fixture folder.
+fn actual_architecture(dir: &Path) -> String {
+    let (workspace, problems) = Workspace::load(dir, config(dir)).expect("fixture folder exists");
+    assert!(problems.is_empty(), "{}: {problems:?}", dir.display());
+    backend_brain::architecture::render_architecture(&workspace.inventory())
+}
+
+/// Compares a fixture's `architecture.txt` with what the engine derives.
+fn check_architecture(dir: &Path) -> Result<(), String> {
+    let expected = std::fs::read_to_string(dir.join("architecture.txt"))
+        .map_err(|e| format!("{}: {e}", dir.display()))?;
+    let actual = actual_architecture(dir);
+    if expected.trim_end() == actual.trim_end() {
+        Ok(())
+    } else {
+        Err(format!("{}:\n{}", dir.display(), diff(&expected, &actual)))
+    }
+}
+
+#[test]
+fn architecture_of_the_showcase_and_the_monorepo_matches_their_expectations() {
+    let failures: Vec<String> = ["showcase", "monorepo"]
+        .iter()
+        .filter_map(|name| check_architecture(&fixtures_dir().join(name)).err())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn monorepo_inventory_matches_its_expectation() {
+    let dir = fixtures_dir().join("monorepo");
+    if let Err(e) = check(&dir) {
+        panic!("{e}");
+    }
+}

@@ -115,7 +115,9 @@ POST /api/v1/auth/login
 ├─ middleware  in order
 │  ├─ helmet()
 │  ├─ cors
-│  ├─ express.json()
+│  ├─ compression
+│  ├─ express.json
+│  ├─ globalLimiter
 │  ├─ authLimiter
 │  └─ validate
 ├─ auth        none
@@ -151,7 +153,9 @@ GET /api/v1/garages/me
 ├─ middleware  in order
 │  ├─ helmet()
 │  ├─ cors
-│  ├─ express.json()
+│  ├─ compression
+│  ├─ express.json
+│  ├─ globalLimiter
 │  ├─ authenticate  ← auth
 │  └─ requireRole('garage')
 ├─ auth        authenticate

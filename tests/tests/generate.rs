@@ -102,11 +102,14 @@ fn check_fails_with_a_unified_diff_when_the_document_is_stale() {
  ```
  
  ### Route inventory
-@@ -41,3 +41,4 @@
+@@ -41,6 +41,7 @@
  | Method | Path | Handler | Auth | Rate limit | Documented | Description |
  | --- | --- | --- | --- | --- | --- | --- |
  | GET | `/health` | `<inline>` [src/app.ts:4](src/app.ts#L4) | — | — | doc comment |  |
 +| POST | `/orders` | `<inline>` [src/app.ts:5](src/app.ts#L5) | — | — | **no** |  |
+ 
+ ## Health and operations
+ 
 "
     );
     // The check wrote nothing.

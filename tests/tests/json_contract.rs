@@ -144,7 +144,17 @@ fn the_schema_is_a_valid_draft_2020_12_schema() {
 fn the_schema_requires_every_documented_field() {
     let schema = inventory_schema();
     let defs = &schema["$defs"];
-    for def in ["route", "socket_event", "handler"] {
+    for def in [
+        "route",
+        "socket_event",
+        "handler",
+        "place",
+        "stack",
+        "stack_middleware",
+        "config_var",
+        "jobs",
+        "cache",
+    ] {
         let properties: Vec<&String> = defs[def]["properties"]
             .as_object()
             .unwrap_or_else(|| panic!("$defs/{def} has properties"))
@@ -178,7 +188,7 @@ fn the_schema_rejects_what_breaks_the_contract() {
         "handler": { "name": "<inline>", "file": "src/app.ts", "line": 3 },
         "middleware": [], "auth": null, "rate_limit": null, "framework": "express",
         "dynamic": false, "services": ["OrderService.list"],
-        "tables": [{ "table": "orders", "access": "read" }]
+        "tables": [{ "table": "orders", "access": "read" }], "health": null
     });
     let event = serde_json::json!({
         "name": "bid:new", "kind": "emit", "namespace": "/", "file": "src/io.ts", "line": 9,
@@ -216,6 +226,11 @@ fn the_schema_rejects_what_breaks_the_contract() {
         ("unknown kind", {
             let mut v = good.clone();
             v["socket_events"][0]["kind"] = "once".into();
+            v
+        }),
+        ("unknown health kind", {
+            let mut v = good.clone();
+            v["routes"][0]["health"] = "uptime".into();
             v
         }),
         ("unknown side", {
@@ -266,6 +281,108 @@ fn the_showcase_validates_and_lists_its_expected_entries() {
     if let Err(e) = check_fixture(&validator(), &dir) {
         panic!("{e}");
     }
+}
+
+/// The showcase's JSON carries every architecture section, and the monorepo's validates too.
+#[test]
+fn the_showcase_json_carries_the_architecture() {
+    let validator = validator();
+    let out = run(&[
+        "inventory",
+        &fixtures_dir().join("showcase").to_string_lossy(),
+        "--json",
+    ]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let json = out.json();
+    let count = |v: &Value| v.as_array().map_or(0, Vec::len);
+    let names = |v: &Value, key: &str| -> Vec<String> {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x[key].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert_eq!(json["stack"]["packages"][0]["node"], ">=20.11");
+    assert_eq!(json["stack"]["lockfiles"][0]["format"], "npm");
+    let express = json["stack"]["dependencies"]
+        .as_array()
+        .and_then(|deps| deps.iter().find(|d| d["name"] == "express"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(express["layer"], "framework");
+    assert_eq!(express["version"], "4.21.1");
+    assert_eq!(
+        names(&json["middleware_stack"], "kind"),
+        [
+            "security-headers",
+            "cors",
+            "compression",
+            "body-parsing",
+            "rate-limiting",
+            "error-handling",
+            "error-handling"
+        ]
+    );
+    assert_eq!(json["middleware_stack"][3]["options"]["limit"], "1mb");
+    assert_eq!(count(&json["config"]), 23);
+    let jwt = json["config"]
+        .as_array()
+        .and_then(|c| c.iter().find(|v| v["name"] == "JWT_SECRET"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (&jwt["secret"], &jwt["validated"]),
+        (&Value::Bool(true), &Value::Bool(true))
+    );
+    assert_eq!(
+        names(&json["jobs"]["queues"], "name"),
+        ["emails", "push-notifications"]
+    );
+    assert_eq!(
+        names(&json["jobs"]["schedules"], "schedule"),
+        ["30 3 * * *", "every 5min"]
+    );
+    assert_eq!(
+        json["jobs"]["queues"][0]["producers"][2]["routes"],
+        serde_json::json!(["POST /api/v1/auth/password/forgot"])
+    );
+    assert_eq!(json["caches"][0]["keys"][0]["pattern"], "part:*");
+    assert_eq!(json["caches"][0]["keys"][0]["ttl_ms"], 300_000);
+    let health: Vec<(String, String)> = json["routes"]
+        .as_array()
+        .map(|routes| {
+            routes
+                .iter()
+                .filter(|r| !r["health"].is_null())
+                .map(|r| {
+                    (
+                        r["path"].as_str().unwrap_or("").to_string(),
+                        r["health"].as_str().unwrap_or("").to_string(),
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert_eq!(
+        health,
+        [
+            ("/health".to_string(), "health".to_string()),
+            ("/metrics".to_string(), "metrics".to_string()),
+            ("/ready".to_string(), "readiness".to_string())
+        ]
+    );
+    let monorepo = run(&[
+        "inventory",
+        &fixtures_dir().join("monorepo").to_string_lossy(),
+        "--json",
+    ]);
+    assert_eq!(monorepo.code, Some(0), "{}", monorepo.stderr);
+    assert_eq!(
+        violations(&validator, &monorepo.json()),
+        Vec::<String>::new()
+    );
 }
 
 #[test]

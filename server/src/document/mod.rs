@@ -10,6 +10,7 @@
 //! path, and free text between `<!-- backend-brain:keep -->` and `<!-- backend-brain:end -->`,
 //! put back in the section it was written in (see [`keep`]).
 
+mod architecture;
 pub mod keep;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -124,13 +125,19 @@ struct Ctx<'a> {
 
 /// Every section the inventory has data for, in document order.
 fn sections(ctx: &Ctx<'_>) -> Vec<Section> {
-    let builders: [fn(&Ctx<'_>) -> Option<Section>; 6] = [
+    let builders: [fn(&Ctx<'_>) -> Option<Section>; 12] = [
         summary,
+        architecture::stack_section,
         routes_section,
+        architecture::health_section,
         events_section,
         services_section,
         tables_section,
         middleware_section,
+        architecture::middleware_stack_section,
+        architecture::config_section,
+        architecture::jobs_section,
+        architecture::caches_section,
     ];
     builders.iter().filter_map(|b| b(ctx)).collect()
 }

@@ -95,6 +95,14 @@ flowchart LR
 | POST | `/orders` | `createOrder` [src/app.ts:13](src/app.ts#L13) | `authenticate` | — | **no** |  |
 | GET | `/orders/:id` | `getOrder` [src/app.ts:12](src/app.ts#L12) | `authenticate` | 10/1min | **no** |  |
 
+## Health and operations
+
+Routes that serve health checks, liveness, readiness or metrics.
+
+| Method | Path | Serves | Registered at |
+| --- | --- | --- | --- |
+| GET | `/health` | health | [src/app.ts:9](src/app.ts#L9) |
+
 ## Socket.IO events
 
 ### Socket flows

@@ -3,12 +3,15 @@
 //! The walk is error-tolerant (broken code yields whatever facts the tree still shows) and bounded
 //! in depth, so hostile nesting cannot exhaust the stack.
 
+use std::collections::HashMap;
+
 use tree_sitter::{Node, Tree};
 
+use super::env;
 use super::{
-    Assignment, BinOp, Binding, BindingInit, Call, CallSite, Class, ClassId, Decorator, Export,
-    ExportTarget, Expr, Field, FileFacts, FnId, Function, FunctionKind, Import, ImportKind, Loop,
-    Method, Param, Pattern, Prop, Scope, Span, TemplatePart,
+    Assignment, BinOp, Binding, BindingInit, Call, CallSite, Class, ClassId, Decorator, EnvRead,
+    Export, ExportTarget, Expr, Field, FileFacts, FnId, Function, FunctionKind, Import, ImportKind,
+    Loop, Method, Param, Pattern, Prop, Scope, Span, TemplatePart,
 };
 
 /// Deeper nesting than this is not looked into: no real backend needs it, hostile input does.
@@ -27,9 +30,15 @@ pub fn extract(tree: &Tree, src: &str) -> FileFacts {
         depth: 0,
         current_loop: None,
         pending_doc: None,
+        key_spans: HashMap::new(),
     };
     extractor.children(tree.root_node(), None);
-    extractor.facts
+    let mut facts = extractor.facts;
+    let keys = env::schema_keys(&facts, &extractor.key_spans);
+    facts.env_reads.extend(keys);
+    facts.env_reads.sort_by_key(|r| r.span.start);
+    facts.env_reads.dedup_by_key(|r| r.span.start);
+    facts
 }
 
 pub(crate) fn span(n: Node) -> Span {
@@ -49,6 +58,9 @@ struct Extractor<'s> {
     /// The doc comment of the statement being read, keyed by the byte where its expression starts,
     /// so that only the call that begins the statement takes it.
     pending_doc: Option<(u32, String)>,
+    /// The key token of each object literal property, by where its value starts (for placing the
+    /// keys of environment schemas on their names).
+    key_spans: HashMap<u32, Span>,
 }
 
 impl<'s> Extractor<'s> {
@@ -189,6 +201,55 @@ impl<'s> Extractor<'s> {
         // A declaration inside `export ...` has its doc before the export statement.
         match n.parent() {
             Some(parent) if parent.kind() == "export_statement" => self.doc_before(parent),
+            _ => None,
+        }
+    }
+
+    /// Records `process.env.X` (or `process.env['X']`) at node `n`, with the literal fallback
+    /// written beside it (`?? 'x'`, `|| 10`).
+    fn env_read(&mut self, n: Node, object: &Expr, name: &str, name_span: Span, scope: Scope) {
+        if !env::is_process_env(object) {
+            return;
+        }
+        let default = self.fallback(n);
+        self.facts.env_reads.push(EnvRead {
+            name: name.to_string(),
+            span: name_span,
+            scope,
+            default,
+            validator: None,
+        });
+    }
+
+    /// The literal right of `??` or `||` when `n` is its left operand.
+    fn fallback(&self, n: Node) -> Option<String> {
+        let mut node = n;
+        let mut parent = node.parent()?;
+        while matches!(
+            parent.kind(),
+            "parenthesized_expression" | "as_expression" | "non_null_expression"
+        ) {
+            node = parent;
+            parent = parent.parent()?;
+        }
+        let operator = parent.child_by_field_name("operator").map(|o| self.text(o));
+        if parent.kind() != "binary_expression"
+            || !matches!(operator, Some("??" | "||"))
+            || parent.child_by_field_name("left") != Some(node)
+        {
+            return None;
+        }
+        let right = parent.child_by_field_name("right")?;
+        match right.kind() {
+            "string" => Some(string_value(self.src, right)),
+            "number" | "true" | "false" => Some(self.text(right).to_string()),
+            "template_string" => {
+                let mut cursor = right.walk();
+                let all_text = right
+                    .named_children(&mut cursor)
+                    .all(|c| c.kind() == "string_fragment");
+                all_text.then(|| string_value(self.src, right))
+            }
             _ => None,
         }
     }
@@ -433,6 +494,11 @@ impl<'s> Extractor<'s> {
             } else {
                 let pattern = self.pattern(name, scope);
                 let source = init.unwrap_or(Expr::Unknown(String::new(), span(name)));
+                if env::is_process_env(&source) {
+                    self.facts
+                        .env_reads
+                        .extend(env::destructured(&pattern, scope));
+                }
                 let mut out = Vec::new();
                 destructure(&pattern, source, &mut out);
                 for (binding_name, name_span, expr) in out {
@@ -964,7 +1030,11 @@ impl<'s> Extractor<'s> {
                     None => return Expr::Unknown(self.short_text(n), span(n)),
                 };
                 match n.child_by_field_name("property") {
-                    Some(p) => Expr::Member(Box::new(object), self.text(p).to_string(), span(p)),
+                    Some(p) => {
+                        let name = self.text(p).to_string();
+                        self.env_read(n, &object, &name, span(p), scope);
+                        Expr::Member(Box::new(object), name, span(p))
+                    }
                     None => Expr::Unknown(self.short_text(n), span(n)),
                 }
             }
@@ -975,7 +1045,9 @@ impl<'s> Extractor<'s> {
                 };
                 match n.child_by_field_name("index") {
                     Some(i) if i.kind() == "string" => {
-                        Expr::Member(Box::new(object), string_value(self.src, i), span(i))
+                        let name = string_value(self.src, i);
+                        self.env_read(n, &object, &name, span(i), scope);
+                        Expr::Member(Box::new(object), name, span(i))
                     }
                     Some(i) => {
                         let index = self.expr(i, scope);
@@ -1095,6 +1167,7 @@ impl<'s> Extractor<'s> {
                     if key.kind() == "computed_property_name" {
                         continue;
                     }
+                    self.key_spans.insert(value.start_byte() as u32, span(key));
                     let key = name_text(self.src, key);
                     let doc = self.doc_before(p);
                     self.name_wrapped_function(&value_expr, &key, span(p), doc);

@@ -4,6 +4,7 @@
 //! decorators, and every call with its symbolic arguments. Framework modules interpret them during
 //! cross-file resolution; nothing here knows what a route is.
 
+mod env;
 mod extract;
 
 pub use extract::extract;
@@ -297,6 +298,24 @@ pub struct Loop {
     pub parent: Option<u32>,
 }
 
+/// An environment variable the file reads: `process.env.X`, `process.env['X']`, a name
+/// destructured from `process.env`, or a key of a schema that validates `process.env` (zod's
+/// `Schema.parse(process.env)`, envalid's `cleanEnv(process.env, {...})`, joi, yup, and
+/// `ConfigModule.forRoot({ validationSchema })`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct EnvRead {
+    pub name: String,
+    /// The name's token: the property, the string, the destructured name or the schema key.
+    pub span: Span,
+    pub scope: Scope,
+    /// The fallback written beside it when it is a literal: `?? 'x'`, `|| 10`, a destructuring
+    /// default, a schema's `.default(...)`.
+    pub default: Option<String>,
+    /// For a schema key, the library that validates it (`zod`, `envalid`, `joi`, or the schema
+    /// builder's name as written); `None` for a plain read.
+    pub validator: Option<String>,
+}
+
 /// Everything extracted from one file.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FileFacts {
@@ -310,6 +329,8 @@ pub struct FileFacts {
     pub loops: Vec<Loop>,
     /// `type Name = ...` declarations: the name and the type's text.
     pub type_aliases: Vec<(String, String)>,
+    /// Environment variables read or validated in this file, in source order.
+    pub env_reads: Vec<EnvRead>,
     /// Where the first syntax error is, when the file does not parse cleanly; the facts are then
     /// what the error-tolerant tree still shows.
     pub syntax_error: Option<Span>,

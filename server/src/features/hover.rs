@@ -1,14 +1,20 @@
-//! Hover cards: what a route registration or a socket event name stands for, in Markdown.
+//! Hover cards: what a route registration, a socket event name, an environment variable or a
+//! queue name stands for, in Markdown.
 
 use std::fmt::Write;
 
-use crate::inventory::{Handler, Route, SocketEvent};
+use crate::architecture::jobs::Queue;
+use crate::architecture::ConfigVar;
+use crate::inventory::{Handler, Location, Route, SocketEvent};
 use crate::workspace::FileId;
 
 use super::{event_label, head, Analysis, Hit, HoverCard};
 
 impl Analysis<'_> {
     pub fn hover(&self, file: FileId, text: &str, offset: u32) -> Option<HoverCard> {
+        if let Some(card) = self.name_hover(file, offset) {
+            return Some(card);
+        }
         match self.hit(file, text, offset)? {
             Hit::Routes(routes) => {
                 let cards: Vec<String> = routes.iter().map(|r| self.route_card(r)).collect();
@@ -114,6 +120,110 @@ impl Analysis<'_> {
         }
         out
     }
+}
+
+impl Analysis<'_> {
+    /// An environment variable's name where it is read, or a queue's name where it is written.
+    fn name_hover(&self, file: FileId, offset: u32) -> Option<HoverCard> {
+        let on = |l: &Location| l.file == file && l.name.contains(offset);
+        let card = |l: &Location, markdown| HoverCard {
+            range: (l.name.start, l.name.end),
+            markdown,
+        };
+        for var in &self.inventory.config {
+            if let Some(read) = var.reads.iter().find(|r| on(&r.location)) {
+                return Some(card(&read.location, env_card(var, &read.location)));
+            }
+        }
+        for queue in &self.inventory.jobs.queues {
+            if let Some(l) = queue.locations.iter().find(|l| on(l)) {
+                return Some(card(l, queue_card(queue)));
+            }
+        }
+        None
+    }
+}
+
+fn env_card(var: &ConfigVar, here: &Location) -> String {
+    let mut out = format!("**Environment variable** `{}`", var.name);
+    if var.secret {
+        out.push_str(" — looks like a secret");
+    }
+    out.push_str("\n\n");
+    if var.validated {
+        let _ = writeln!(out, "- Validated by: {}", var.validators.join(", "));
+    } else {
+        out.push_str("- Validated: **no** schema checks it\n");
+    }
+    if let Some(default) = &var.default {
+        let _ = writeln!(out, "- Default: `{default}`");
+    }
+    out.push_str("\nRead at:\n");
+    for r in &var.reads {
+        let mut line = format!("- {}:{}", r.file, r.line);
+        if r.via != "process.env" {
+            let _ = write!(line, " ({})", r.via);
+        }
+        if let Some(default) = &r.default {
+            let _ = write!(line, " — default `{default}`");
+        }
+        if r.location == *here {
+            line.push_str(" — here");
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+fn queue_card(queue: &Queue) -> String {
+    let mut out = format!("**Queue** `{}` ({})\n", queue.name, queue.library);
+    if !queue.job_types.is_empty() {
+        let jobs: Vec<String> = queue.job_types.iter().map(|j| format!("`{j}`")).collect();
+        let _ = writeln!(out, "\nJob types: {}", jobs.join(", "));
+    }
+    out.push_str("\nProducers:\n");
+    if queue.producers.is_empty() {
+        out.push_str("- none in the workspace\n");
+    }
+    for p in &queue.producers {
+        let mut line = format!("- {}:{} `{}`", p.file, p.line, p.call);
+        if let Some(job) = &p.job {
+            let _ = write!(line, " job `{job}`");
+        }
+        if let Some(function) = &p.function {
+            let _ = write!(line, " in `{function}`");
+        }
+        if !p.routes.is_empty() {
+            let routes: Vec<String> = p.routes.iter().map(|r| format!("`{r}`")).collect();
+            let _ = write!(line, " — for {}", routes.join(", "));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out.push_str("\nConsumers:\n");
+    if queue.consumers.is_empty() {
+        out.push_str("- none in the workspace\n");
+    }
+    for c in &queue.consumers {
+        let mut line = format!(
+            "- {}:{} {} → {}",
+            c.file,
+            c.line,
+            c.kind,
+            handler_text(c.handler.as_ref())
+        );
+        if let Some(job) = &c.job {
+            let _ = write!(line, " — job `{job}`");
+        }
+        if !c.handles.is_empty() {
+            let jobs: Vec<String> = c.handles.iter().map(|j| format!("`{j}`")).collect();
+            let _ = write!(line, " — handles {}", jobs.join(", "));
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
 }
 
 fn handler_text(handler: Option<&Handler>) -> String {

@@ -612,6 +612,7 @@ mod tests {
             rate_limit: None,
             framework: "express".into(),
             dynamic: path.contains("${"),
+            health: None,
             services: Vec::new(),
             tables: Vec::new(),
             location: Location::default(),

@@ -1,7 +1,10 @@
-//! Symbols and lenses: routes and socket events as named places, listed per file, searched
-//! across the workspace, and summarized above each registration.
+//! Symbols and lenses: routes, socket events, environment variables, queues and scheduled jobs
+//! as named places, listed per file, searched across the workspace, and summarized above each
+//! registration.
 
-use crate::inventory::{Route, Service, SocketEvent};
+use crate::architecture::jobs::{Queue, Schedule};
+use crate::architecture::ConfigVar;
+use crate::inventory::{Location, Route, Service, SocketEvent};
 use crate::workspace::FileId;
 
 use super::{event_label, name_target, route_label, Analysis, Target};
@@ -11,6 +14,12 @@ pub enum SymbolKind {
     Route,
     Event,
     Service,
+    /// An environment variable, at its first read (a schema key when one validates it).
+    EnvVar,
+    /// A job queue, where its name is first written.
+    Queue,
+    /// Scheduled work (cron, interval).
+    Job,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,7 +116,15 @@ impl Analysis<'_> {
         let routes = self.inventory.routes.iter().map(route_symbol);
         let events = self.inventory.socket_events.iter().map(event_symbol);
         let services = self.inventory.services.iter().map(service_symbol);
-        routes.chain(events).chain(services)
+        let vars = self.inventory.config.iter().filter_map(env_symbol);
+        let queues = self.inventory.jobs.queues.iter().filter_map(queue_symbol);
+        let jobs = self.inventory.jobs.schedules.iter().map(schedule_symbol);
+        routes
+            .chain(events)
+            .chain(services)
+            .chain(vars)
+            .chain(queues)
+            .chain(jobs)
     }
 }
 
@@ -153,6 +170,67 @@ fn service_symbol(s: &Service) -> Symbol {
         range: target,
         selection: target,
     }
+}
+
+/// A symbol whose whole range is its name's token.
+fn name_symbol(name: String, kind: SymbolKind, detail: Option<String>, at: &Location) -> Symbol {
+    Symbol {
+        name,
+        kind,
+        detail,
+        range: Target {
+            file: at.file,
+            start: at.call.start,
+            end: at.call.end,
+        },
+        selection: name_target(at),
+    }
+}
+
+fn env_symbol(var: &ConfigVar) -> Option<Symbol> {
+    let first = var
+        .reads
+        .iter()
+        .find(|r| r.via == "schema")
+        .or_else(|| var.reads.first())?;
+    let mut detail = Vec::new();
+    if var.secret {
+        detail.push("secret".to_string());
+    }
+    detail.push(if var.validated {
+        format!("validated by {}", var.validators.join(", "))
+    } else {
+        "not validated".to_string()
+    });
+    Some(name_symbol(
+        format!("env {}", var.name),
+        SymbolKind::EnvVar,
+        Some(detail.join(", ")),
+        &first.location,
+    ))
+}
+
+fn queue_symbol(queue: &Queue) -> Option<Symbol> {
+    Some(name_symbol(
+        format!("queue {}", queue.name),
+        SymbolKind::Queue,
+        Some(queue.library.clone()),
+        queue.locations.first()?,
+    ))
+}
+
+fn schedule_symbol(schedule: &Schedule) -> Symbol {
+    let runs = schedule
+        .handler
+        .as_ref()
+        .map(|h| h.name.clone())
+        .or_else(|| schedule.job.clone());
+    name_symbol(
+        format!("job {}", schedule.schedule),
+        SymbolKind::Job,
+        runs,
+        &schedule.location,
+    )
 }
 
 /// `None` when `query`'s characters do not all appear in `candidate` in order; otherwise higher

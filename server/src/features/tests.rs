@@ -880,3 +880,110 @@ fn definition_references_and_symbols_of_tables() {
         .collect();
     assert_eq!(services, ["OrderService Some(\"service (class)\")"]);
 }
+
+const ARCHITECTURE: &str = r#"
+//- /src/config.ts
+import { z } from 'zod';
+export const env = z
+  .object({
+    REDIS_URL: z.string().default('redis://localhost:6379'),
+    SMTP_PASSWORD: z.string(),
+  })
+  .parse(process.env);
+//- /src/queues.ts
+import { Queue, Worker } from 'bullmq';
+export const mail = new Queue('mail');
+async function deliver(job: { name: string }) {
+  switch (job.name) {
+    case 'welcome':
+      break;
+  }
+}
+new Worker('mail', deliver);
+//- /src/signup.ts
+import { mail } from './queues';
+export async function signUp(email: string) {
+  await mail.add('welcome', { email });
+}
+//- /src/redis.ts
+import Redis from 'ioredis';
+export const redis = new Redis(process.env.REDIS_URL ?? 'redis://cache:6379');
+//- /src/cron.ts
+import cron from 'node-cron';
+function nightly() {}
+cron.schedule('0 1 * * *', nightly);
+"#;
+
+#[test]
+fn hover_on_an_env_var_shows_where_else_it_is_read_and_its_validation() {
+    let f = Fixture::new(&at(ARCHITECTURE, "src/redis.ts", "REDIS_URL"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert_eq!(
+        card.markdown,
+        "**Environment variable** `REDIS_URL` — looks like a secret\n\n\
+         - Validated by: zod\n\
+         - Default: `redis://localhost:6379`\n\n\
+         Read at:\n\
+         - src/config.ts:4 (schema) — default `redis://localhost:6379`\n\
+         - src/redis.ts:2 — default `redis://cache:6379` — here\n"
+    );
+    assert_eq!(
+        &text[card.range.0 as usize..card.range.1 as usize],
+        "REDIS_URL"
+    );
+}
+
+#[test]
+fn hover_on_a_queue_name_lists_producers_and_consumers() {
+    let f = Fixture::new(&at(ARCHITECTURE, "src/queues.ts", "'mail')"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert_eq!(
+        card.markdown,
+        "**Queue** `mail` (bullmq)\n\n\
+         Job types: `welcome`\n\n\
+         Producers:\n\
+         - src/signup.ts:3 `add` job `welcome` in `signUp`\n\n\
+         Consumers:\n\
+         - src/queues.ts:9 Worker → `deliver` at src/queues.ts:3 — handles `welcome`\n"
+    );
+    let f = Fixture::new(&at(ARCHITECTURE, "src/queues.ts", "'mail', deliver"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert!(card.markdown.starts_with("**Queue** `mail`"));
+}
+
+#[test]
+fn workspace_symbols_include_env_vars_queues_and_jobs() {
+    let f = Fixture::new(ARCHITECTURE);
+    let symbols = |query: &str| -> Vec<String> {
+        f.analysis()
+            .workspace_symbols(query)
+            .into_iter()
+            .map(|s| {
+                format!(
+                    "{} ({}) {}",
+                    s.name,
+                    s.detail.unwrap_or_default(),
+                    f.render(&s.selection)
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        symbols("env"),
+        [
+            "env REDIS_URL (secret, validated by zod) src/config.ts:4:5 REDIS_URL",
+            "env SMTP_PASSWORD (secret, validated by zod) src/config.ts:5:5 SMTP_PASSWORD",
+        ]
+    );
+    assert_eq!(
+        symbols("queue mail"),
+        ["queue mail (bullmq) src/queues.ts:2:31 'mail'"]
+    );
+    assert_eq!(
+        symbols("nightly"),
+        ["job 0 1 * * * (nightly) src/cron.ts:3:6 schedule"]
+    );
+}

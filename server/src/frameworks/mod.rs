@@ -9,7 +9,7 @@ mod fastify;
 mod hono;
 mod koa;
 mod nestjs;
-mod routing;
+pub(crate) mod routing;
 mod routing_controllers;
 mod socketio;
 
@@ -31,6 +31,13 @@ pub enum Handle {
     SocketServer { namespace: Rc<str> },
     /// A connected socket (server side), or a socket.io-client socket.
     Socket { namespace: Rc<str>, client: bool },
+    /// A job queue (`new Queue('emails')`, `@InjectQueue('emails')`), or a job library's client
+    /// that names its queue per call (Agenda, pg-boss): an index into the recorded queues.
+    Jobs(u32),
+    /// A cache client (ioredis, redis, lru-cache, node-cache): an index into the recorded caches.
+    Cache(u32),
+    /// @nestjs/config's `ConfigService`.
+    ConfigService,
     /// Something whose method calls read or write a table: a Drizzle table, a Knex query, a
     /// TypeORM repository, a Sequelize model. `wrote` once a call in the chain wrote through it;
     /// `opened` is the call that made it.
@@ -128,6 +135,10 @@ pub static FRAMEWORKS: &[&dyn Framework] = &[
     &socketio::SocketIo,
     &nestjs::NestJs,
     &routing_controllers::RoutingControllers,
+    &crate::architecture::jobs::Jobs,
+    &crate::architecture::caches::Caches,
+    &crate::architecture::config_vars::ConfigService,
+    &crate::architecture::middleware_stack::GlobalMiddleware,
     &data::sql::RawSql,
     &data::prisma::Prisma,
     &data::typeorm::TypeOrm,

@@ -125,7 +125,7 @@ pub fn build(
     }
 }
 
-fn handler(h: &HandlerRef, paths: &[String]) -> Handler {
+pub(crate) fn handler(h: &HandlerRef, paths: &[String]) -> Handler {
     Handler {
         name: h.name.clone(),
         file: h.definition.map(|(f, _)| paths[f as usize].clone()),
@@ -234,6 +234,7 @@ impl Flattener<'_> {
                 middleware: middleware.into_iter().map(|m| m.name).collect(),
                 framework: node.framework.to_string(),
                 dynamic: full.dynamic || route.method.starts_with("${"),
+                health: None,
                 services: Vec::new(),
                 tables: Vec::new(),
                 location: Location {
@@ -289,7 +290,7 @@ fn handler_doc(handler: Option<&HandlerRef>, files: &[(&str, &FileFacts)]) -> Op
 }
 
 /// Whether a middleware (by its name as written) authenticates or authorizes the request.
-fn is_auth(name: &str, extra: &[String]) -> bool {
+pub(crate) fn is_auth(name: &str, extra: &[String]) -> bool {
     let lower = name.to_ascii_lowercase();
     if extra
         .iter()

@@ -157,12 +157,12 @@ fn function_name(files: &[(&str, &FileFacts)], f: FnRef) -> Option<String> {
 
 /// Calls between functions, plus the functions written inside each (callbacks run as part of
 /// the function that writes them).
-struct CallGraph {
+pub(crate) struct CallGraph {
     next: HashMap<FnRef, Vec<FnRef>>,
 }
 
 impl CallGraph {
-    fn new(resolution: &Resolution, files: &[(&str, &FileFacts)]) -> Self {
+    pub(crate) fn new(resolution: &Resolution, files: &[(&str, &FileFacts)]) -> Self {
         let mut next: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
         for edge in &resolution.calls {
             next.entry(edge.caller).or_default().push(edge.callee);
@@ -184,7 +184,7 @@ impl CallGraph {
     }
 
     /// Every function reachable from `start`, itself included.
-    fn reach(&self, start: FnRef) -> BTreeSet<FnRef> {
+    pub(crate) fn reach(&self, start: FnRef) -> BTreeSet<FnRef> {
         let mut seen = BTreeSet::from([start]);
         let mut queue = VecDeque::from([start]);
         while let Some(f) = queue.pop_front() {

@@ -3,9 +3,9 @@
 //! Its JSON form (`inventory --json`) is a contract other tools read: fields are added, never
 //! renamed. Fields marked `serde(skip)` are for the editor features (byte spans, file ids).
 
-mod build;
-mod chain;
-mod render;
+pub(crate) mod build;
+pub(crate) mod chain;
+pub(crate) mod render;
 
 pub use build::build;
 pub use chain::link;
@@ -27,6 +27,17 @@ pub struct Inventory {
     pub tables: Vec<Table>,
     /// The comparison with a live database, when one was given (`--database-url`); else null.
     pub drift: Option<Drift>,
+    /// The technology stack, from `package.json` files and lockfiles.
+    pub stack: crate::architecture::Stack,
+    /// Each application's own middleware (`app.use(...)`, Nest's global pipes, guards,
+    /// interceptors and filters), in execution order, classified.
+    pub middleware_stack: Vec<crate::architecture::StackMiddleware>,
+    /// Every environment variable the backend reads, sorted by name.
+    pub config: Vec<crate::architecture::ConfigVar>,
+    /// Job queues with their producers and consumers, and scheduled jobs.
+    pub jobs: crate::architecture::JobsInventory,
+    /// Cache clients with their key patterns.
+    pub caches: Vec<crate::architecture::Cache>,
     /// Service classes and modules with their methods, the tables they reach and the other
     /// services they call, sorted by name.
     pub services: Vec<Service>,
@@ -73,6 +84,8 @@ pub struct Route {
     pub rate_limit: Option<String>,
     pub framework: String,
     pub dynamic: bool,
+    /// `health`, `liveness`, `readiness` or `metrics` for an operations route; else null.
+    pub health: Option<String>,
     /// Service methods the handler reaches (`OrdersService.create`), sorted.
     pub services: Vec<String>,
     /// Tables the handler and what it reaches read and write, sorted by table.

@@ -4,7 +4,7 @@
 use super::{Handler, Inventory, TableUse};
 use crate::schema::Table;
 
-fn handler_text(h: Option<&Handler>) -> String {
+pub(crate) fn handler_text(h: Option<&Handler>) -> String {
     match h {
         None => "-".to_string(),
         Some(Handler {

@@ -688,6 +688,9 @@ fn symbol_kind(kind: features::SymbolKind) -> SymbolKind {
         features::SymbolKind::Route => SymbolKind::METHOD,
         features::SymbolKind::Event => SymbolKind::EVENT,
         features::SymbolKind::Service => SymbolKind::CLASS,
+        features::SymbolKind::EnvVar => SymbolKind::CONSTANT,
+        features::SymbolKind::Queue => SymbolKind::OBJECT,
+        features::SymbolKind::Job => SymbolKind::FUNCTION,
     }
 }
 

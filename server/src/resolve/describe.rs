@@ -101,7 +101,8 @@ pub fn rate_text(max: f64, window_ms: f64) -> String {
     format!("{}/{}", format_number(max), format_window(window_ms))
 }
 
-fn format_window(ms: f64) -> String {
+/// A duration in milliseconds in short form: `15min`, `1h`, `30s`, `500ms`.
+pub fn format_window(ms: f64) -> String {
     let ms = ms as i64;
     if ms > 0 && ms % 3_600_000 == 0 {
         format!("{}h", ms / 3_600_000)

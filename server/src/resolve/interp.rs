@@ -52,6 +52,8 @@ pub struct Resolution {
     pub events: Vec<SocketEventReg>,
     /// Doc comments of call statements, by file and the call's start offset.
     pub docs: HashMap<(FileId, u32), String>,
+    /// What the architecture recognizers saw: jobs, caches, configuration reads, middleware.
+    pub architecture: crate::architecture::Recorded,
     /// Calls between the code's own functions, sorted.
     pub calls: Vec<CallEdge>,
     /// What functions do besides routing (tables they touch, ...), in the order seen.
@@ -75,12 +77,14 @@ pub fn resolve(
     }
     interp.run_class_hooks();
     interp.run_uncalled_functions();
+    let architecture = crate::architecture::Recorded::take(&mut interp);
     let mut calls: Vec<CallEdge> = interp.calls.into_iter().collect();
     calls.sort();
     Resolution {
         graph: interp.graph,
         events: interp.events,
         docs: interp.docs,
+        architecture,
         calls,
         effects: interp.effects,
     }
@@ -299,6 +303,15 @@ impl<'a> Interp<'a> {
             Some(state) => state,
             None => unreachable!("framework state is keyed by its own type"),
         }
+    }
+
+    /// Takes what a framework module kept across this resolution, leaving it empty.
+    pub fn take_state<T: Default + 'static>(&mut self) -> T {
+        self.framework_state
+            .remove(&std::any::TypeId::of::<T>())
+            .and_then(|state| state.downcast::<T>().ok())
+            .map(|state| *state)
+            .unwrap_or_default()
     }
 
     /// Functions that no resolved call reached (handlers, methods a framework calls, exported

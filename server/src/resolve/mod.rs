@@ -7,5 +7,5 @@ pub mod modules;
 pub mod value;
 
 /// How rate limits are written, for frameworks that read limits from their own options.
-pub use describe::{describe, rate_limit, rate_text};
+pub use describe::{describe, format_window, rate_limit, rate_text};
 pub use interp::{resolve, Interp, Resolution, ResolveOptions, SourceFile};

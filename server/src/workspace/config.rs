@@ -16,6 +16,7 @@ pub struct Config {
     /// Functions that register routes where the code does not show how (`[[route_wrappers]]`).
     pub route_wrappers: Vec<RouteWrapper>,
     pub database: DatabaseConfig,
+    pub stack: StackConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -154,6 +155,15 @@ pub struct DatabaseConfig {
     pub url_env: Option<String>,
 }
 
+/// The technology stack (`[stack]`).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StackConfig {
+    /// More packages and their layer, over the built-in catalog (`"@acme/*" = "internal"`: a
+    /// trailing `*` covers every package the name prefixes).
+    pub layers: std::collections::BTreeMap<String, String>,
+}
+
 impl Config {
     /// Parses the config text; the error names the problem and its place.
     pub fn parse(text: &str) -> Result<Config, String> {
@@ -203,6 +213,15 @@ mod tests {
         let c = Config::parse("[database]\nurl_env = 'DATABASE_URL'\n").expect("valid");
         assert_eq!(c.database.url_env.as_deref(), Some("DATABASE_URL"));
         assert!(Config::parse("[database]\nurl = 'postgres://x'\n").is_err());
+    }
+
+    #[test]
+    fn stack_layers() {
+        let c = Config::parse("[stack.layers]\n\"@acme/*\" = \"internal\"\nfoo = \"queue\"\n")
+            .expect("valid");
+        assert_eq!(c.stack.layers["@acme/*"], "internal");
+        assert_eq!(c.stack.layers["foo"], "queue");
+        assert!(Config::parse("[stack]\ncatalog = {}\n").is_err());
     }
 
     #[test]

@@ -13,6 +13,8 @@ use rayon::prelude::*;
 pub use config::{Config, CONFIG_FILE};
 pub use walk::{is_resolution_config, is_test_path, walk, Found};
 
+use crate::architecture::lockfile::Lockfile;
+use crate::architecture::stack::Manifest;
 use crate::facts::{self, FileFacts};
 use crate::inventory::{self, Inventory};
 use crate::resolve::modules::{ModuleResolver, Package, TsConfig};
@@ -51,6 +53,10 @@ pub struct Workspace {
     packages: HashMap<String, Package>,
     /// Parsed schema files (SQL migrations, Prisma schemas) by root-relative path.
     schema_files: std::collections::BTreeMap<String, Arc<SchemaFacts>>,
+    /// Every `package.json`, for the technology stack, by root-relative path.
+    manifests: std::collections::BTreeMap<String, Arc<Manifest>>,
+    /// Lockfiles by root-relative path (one that could not be read keeps its error).
+    lockfiles: std::collections::BTreeMap<String, Arc<Lockfile>>,
 }
 
 /// Why a root cannot be indexed at all.
@@ -79,6 +85,8 @@ impl Workspace {
             tsconfigs: HashMap::new(),
             packages: HashMap::new(),
             schema_files: Default::default(),
+            manifests: Default::default(),
+            lockfiles: Default::default(),
         }
     }
 
@@ -233,10 +241,25 @@ impl Workspace {
         Ok(())
     }
 
-    /// Reads a tsconfig/jsconfig or a package.json (see [`is_resolution_config`]).
+    /// Reads a tsconfig/jsconfig, a package.json or a lockfile (see [`is_resolution_config`]).
+    /// A lockfile that cannot be read is kept with its error, which is also returned.
     pub fn set_resolution_config(&mut self, rel: &str, text: &str) -> Result<(), String> {
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        if crate::architecture::lockfile::is_lockfile(name) {
+            let lockfile = Lockfile::parse(rel, text);
+            let error = lockfile.error.clone();
+            self.lockfiles.insert(rel.to_string(), Arc::new(lockfile));
+            return match error {
+                Some(e) => Err(format!("lockfile could not be read: {e}")),
+                None => Ok(()),
+            };
+        }
         if rel == "package.json" || rel.ends_with("/package.json") {
             self.packages.remove(rel);
+            self.manifests.remove(rel);
+            if let Ok(manifest) = Manifest::parse(rel, text) {
+                self.manifests.insert(rel.to_string(), Arc::new(manifest));
+            }
             if let Some(package) = Package::parse(rel, text)? {
                 self.packages.insert(rel.to_string(), package);
             }
@@ -271,6 +294,8 @@ impl Workspace {
         self.tsconfigs.remove(rel);
         self.packages.remove(rel);
         self.schema_files.remove(rel);
+        self.manifests.remove(rel);
+        self.lockfiles.remove(rel);
     }
 
     pub fn file_count(&self) -> usize {
@@ -301,6 +326,11 @@ impl Workspace {
         let options = resolve::ResolveOptions {
             route_wrappers: self.config.route_wrappers.clone(),
         };
+        let stack = crate::architecture::stack::derive(
+            &self.manifests.values().map(Arc::as_ref).collect::<Vec<_>>(),
+            &self.lockfiles.values().map(Arc::as_ref).collect::<Vec<_>>(),
+            &self.config.stack.layers,
+        );
         let schema_entries: Vec<(&str, &SchemaFacts)> = self
             .schema_files
             .iter()
@@ -319,6 +349,7 @@ impl Workspace {
                     let mut inv = inventory::build(&resolution, &entries, &extra_auth);
                     inv.tables = schema::tables(&schema_entries, &entries);
                     inventory::link(&mut inv, &resolution, &entries);
+                    crate::architecture::apply(&mut inv, &resolution, &entries, stack);
                     inv
                 });
             match handle {

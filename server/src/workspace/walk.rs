@@ -102,9 +102,11 @@ pub fn walk(root: &Path, config: &IndexConfig) -> Found {
     found
 }
 
-/// Files that decide how imports resolve: tsconfig/jsconfig files and package manifests.
+/// Files that decide how imports resolve and what the backend is built with: tsconfig/jsconfig
+/// files, package manifests and lockfiles.
 pub fn is_resolution_config(name: &str) -> bool {
     name == "package.json"
+        || crate::architecture::lockfile::is_lockfile(name)
         || ((name.starts_with("tsconfig") || name.starts_with("jsconfig"))
             && name.ends_with(".json"))
 }
