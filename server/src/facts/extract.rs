@@ -847,6 +847,7 @@ impl<'s> Extractor<'s> {
         let mut cursor = n.walk();
         let kids: Vec<Node> = n.children(&mut cursor).collect();
         let mut extends = None;
+        let mut implements = Vec::new();
         for child in &kids {
             match child.kind() {
                 "decorator" => decorators.push(self.decorator(*child, scope)),
@@ -858,6 +859,14 @@ impl<'s> Extractor<'s> {
                             if let Some(v) = clause.child_by_field_name("value") {
                                 extends = Some(self.expr(v, scope));
                             }
+                        } else if clause.kind() == "implements_clause" {
+                            let mut c3 = clause.walk();
+                            for ty in clause.named_children(&mut c3) {
+                                // `implements Repo<User>`: the interface's name.
+                                let text = self.text(ty);
+                                let name = text.split('<').next().unwrap_or(text).trim();
+                                implements.push(name.to_string());
+                            }
                         }
                     }
                 }
@@ -867,6 +876,7 @@ impl<'s> Extractor<'s> {
         self.facts.classes.push(Class {
             name: name_node.map(|nn| self.text(nn).to_string()),
             extends,
+            implements,
             scope,
             decorators,
             fields: Vec::new(),

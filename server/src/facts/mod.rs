@@ -248,6 +248,8 @@ pub struct Method {
 pub struct Class {
     pub name: Option<String>,
     pub extends: Option<Expr>,
+    /// The interfaces it implements, by name (`implements UserRepository` gives `UserRepository`).
+    pub implements: Vec<String>,
     /// The scope the class is declared in.
     pub scope: Scope,
     pub decorators: Vec<Decorator>,

@@ -39,6 +39,13 @@ const MAX_UNROLL: usize = 64;
 /// A bound on total work, so that pathological code ends in a partial inventory, not a hang.
 const MAX_STEPS: u64 = 20_000_000;
 
+/// What an implementation is looked up by.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+enum ImplKey {
+    Subclass(ClassRef),
+    Interface(String),
+}
+
 /// One file as resolution sees it.
 pub struct SourceFile<'a> {
     pub path: &'a str,
@@ -115,6 +122,9 @@ pub struct Interp<'a> {
     /// its real arguments is not run again without them.
     invoked_at: HashSet<(FnRef, FileId, u32)>,
     framework_state: HashMap<std::any::TypeId, Box<dyn std::any::Any>>,
+    /// Each class's subclasses and each interface name's implementing classes, built on first
+    /// need: an injected abstract class or interface is served by what implements it.
+    implementations: Option<HashMap<ImplKey, Vec<ClassRef>>>,
     seq: u64,
     steps: u64,
     depth: u32,
@@ -166,6 +176,7 @@ impl<'a> Interp<'a> {
             invoked: HashSet::new(),
             invoked_at: HashSet::new(),
             framework_state: HashMap::new(),
+            implementations: None,
             seq: 0,
             steps: 0,
             depth: 0,
@@ -927,10 +938,89 @@ impl<'a> Interp<'a> {
                 });
             }
         }
-        match self.external_base(instance.class) {
-            Some(base) => self.member(&Value::External(base), prop, &Expr::This),
+        if let Some(base) = self.external_base(instance.class) {
+            return self.member(&Value::External(base), prop, &Expr::This);
+        }
+        match self
+            .implementations_of(instance.class, prop)
+            .into_iter()
+            .next()
+        {
+            Some(f) => Value::Function(f),
             None => Value::unknown(&format!("this.{prop}")),
         }
+    }
+
+    /// An abstract method, or a class injected by its abstract type: the subclasses and
+    /// implementing classes that define the method serve the call.
+    fn implementations_of(&mut self, class: ClassRef, method: &str) -> Vec<FnValue> {
+        let mut classes = self.implementing(ImplKey::Subclass(class));
+        if let Some(name) = self.facts(class.file).classes[class.id as usize]
+            .name
+            .clone()
+        {
+            classes.extend(self.implementing(ImplKey::Interface(name)));
+        }
+        let mut out = Vec::new();
+        for sub in classes {
+            if let Some(func) = self.find_method(sub, method, false) {
+                let this = Value::Instance(Rc::new(Instance {
+                    class: sub,
+                    args: Vec::new(),
+                }));
+                out.push(FnValue {
+                    func,
+                    env: Some(self.module_env(func.file)),
+                    this: Some(Rc::new(this)),
+                    owner: None,
+                    wraps: None,
+                });
+            }
+        }
+        out
+    }
+
+    /// Whether the class or one it extends declares a field named `name`.
+    fn has_field(&mut self, class: ClassRef, name: &str) -> bool {
+        self.class_chain(class).iter().any(|c| {
+            self.facts(c.file).classes[c.id as usize]
+                .fields
+                .iter()
+                .any(|f| f.name == name)
+        })
+    }
+
+    /// The classes extending `class` (at any depth), or implementing an interface, in workspace
+    /// order.
+    fn implementing(&mut self, key: ImplKey) -> Vec<ClassRef> {
+        if self.implementations.is_none() {
+            let mut index: HashMap<ImplKey, Vec<ClassRef>> = HashMap::new();
+            for file in 0..self.files.len() as FileId {
+                for id in 0..self.facts(file).classes.len() as ClassId {
+                    let class = ClassRef { file, id };
+                    for name in &self.facts(file).classes[id as usize].implements {
+                        index
+                            .entry(ImplKey::Interface(name.clone()))
+                            .or_default()
+                            .push(class);
+                    }
+                    if self.facts(file).classes[id as usize].extends.is_some() {
+                        for ancestor in self.class_chain(class).into_iter().skip(1) {
+                            index
+                                .entry(ImplKey::Subclass(ancestor))
+                                .or_default()
+                                .push(class);
+                        }
+                    }
+                }
+            }
+            self.implementations = Some(index);
+        }
+        self.implementations
+            .as_ref()
+            .and_then(|index| index.get(&key))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// The package class a workspace class extends at the root of its chain
@@ -1095,7 +1185,15 @@ impl<'a> Interp<'a> {
                         }));
                     }
                 }
-                Value::unknown(ty)
+                // An interface: the class that implements it (the first, when several do).
+                let implementors = self.implementing(ImplKey::Interface(alias_name.clone()));
+                match implementors.first() {
+                    Some(class) if head == first => Value::Instance(Rc::new(Instance {
+                        class: *class,
+                        args: Vec::new(),
+                    })),
+                    _ => Value::unknown(ty),
+                }
             }
         }
     }
@@ -1336,6 +1434,33 @@ impl<'a> Interp<'a> {
                 }
                 let callee = self.static_member(class, method);
                 self.call_value(callee, call, env, site, is_new)
+            }
+            Value::Instance(instance)
+                if self.find_method(instance.class, method, false).is_none()
+                    && !self.has_field(instance.class, method) =>
+            {
+                // Every implementation may serve the call: follow each, answer with the first.
+                let class = instance.class;
+                let implementations = self.implementations_of(class, method);
+                if implementations.len() < 2 {
+                    let callee = self.member(&receiver, method, &call.callee);
+                    return match callee {
+                        Value::Function(f) => {
+                            let args = self.eval_args(&call.args, env);
+                            let this = f.this.clone();
+                            self.invoke(env, &f, args, this, site, 0)
+                        }
+                        other => self.call_value(other, call, env, site, is_new),
+                    };
+                }
+                let args = self.eval_args(&call.args, env);
+                let mut result = None;
+                for f in implementations {
+                    let this = f.this.clone();
+                    let v = self.invoke(env, &f, args.clone(), this, site, 0);
+                    result.get_or_insert(v);
+                }
+                result.unwrap_or_else(|| Value::unknown(method))
             }
             _ => {
                 let callee = self.member(&receiver, method, &call.callee);
