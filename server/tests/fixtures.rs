@@ -1,8 +1,9 @@
-//! Every fixture's inventory equals its hand-written expectation (fixtures/*/expected.txt).
+//! Every fixture's inventory equals its hand-written expectation (fixtures/*/expected.txt), and
+//! where a fixture has one, its chains equal `chain.txt`.
 
 use std::path::{Path, PathBuf};
 
-use backend_brain::inventory::render_expected;
+use backend_brain::inventory::{render_chain, render_expected, Inventory};
 use backend_brain::workspace::Workspace;
 
 fn fixtures_dir() -> PathBuf {
@@ -16,11 +17,11 @@ fn config(dir: &Path) -> backend_brain::workspace::Config {
     config
 }
 
-/// The rendered inventory of one fixture folder.
-fn actual(dir: &Path) -> String {
+/// The inventory of one fixture folder.
+fn inventory(dir: &Path) -> Inventory {
     let (workspace, problems) = Workspace::load(dir, config(dir)).expect("fixture folder exists");
     assert!(problems.is_empty(), "{}: {problems:?}", dir.display());
-    render_expected(&workspace.inventory())
+    workspace.inventory()
 }
 
 /// A line diff that shows only what differs.
@@ -45,13 +46,22 @@ fn diff(expected: &str, actual: &str) -> String {
 }
 
 fn check(dir: &Path) -> Result<(), String> {
-    let expected = std::fs::read_to_string(dir.join("expected.txt"))
-        .map_err(|e| format!("{}: {e}", dir.display()))?;
-    let actual = actual(dir);
+    compare(dir, "expected.txt", render_expected)
+}
+
+/// Compares one expectation file of a fixture with the inventory rendered for it.
+fn compare(dir: &Path, file: &str, render: fn(&Inventory) -> String) -> Result<(), String> {
+    let expected =
+        std::fs::read_to_string(dir.join(file)).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let actual = render(&inventory(dir));
     if expected.trim_end() == actual.trim_end() {
         Ok(())
     } else {
-        Err(format!("{}:\n{}", dir.display(), diff(&expected, &actual)))
+        Err(format!(
+            "{}/{file}:\n{}",
+            dir.display(),
+            diff(&expected, &actual)
+        ))
     }
 }
 
@@ -107,6 +117,30 @@ fn fastify_koa_and_hono_backends_match_their_expectations() {
     let failures: Vec<String> = ["fastify", "koa", "hono"]
         .iter()
         .filter_map(|name| check(&fixtures_dir().join(name)).err())
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// Each route's and event handler's services, tables, notifications, integrations and personal
+/// data, and the notifications, integrations and personal-data columns of the whole backend.
+#[test]
+fn every_chain_expectation_matches() {
+    let root = fixtures_dir();
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(root.join("patterns"))
+        .expect("fixtures/patterns exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .chain([root.join("showcase")])
+        .filter(|p| p.join("chain.txt").exists())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= 4,
+        "expected the showcase and the chain pattern fixtures, found {}",
+        dirs.len()
+    );
+    let failures: Vec<String> = dirs
+        .iter()
+        .filter_map(|d| compare(d, "chain.txt", render_chain).err())
         .collect();
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }

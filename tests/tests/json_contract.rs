@@ -178,12 +178,19 @@ fn the_schema_rejects_what_breaks_the_contract() {
         "handler": { "name": "<inline>", "file": "src/app.ts", "line": 3 },
         "middleware": [], "auth": null, "rate_limit": null, "framework": "express",
         "dynamic": false, "services": ["OrderService.list"],
-        "tables": [{ "table": "orders", "access": "read" }]
+        "tables": [{ "table": "orders", "access": "read" }],
+        "notifications": [{
+            "channel": "email", "provider": "sendgrid", "template": "d-receipt",
+            "template_file": null
+        }],
+        "integrations": [{ "name": "stripe", "operations": ["paymentIntents.create"] }],
+        "pii": [{ "table": "orders", "column": "shipping_address", "kind": "address", "level": "medium" }]
     });
     let event = serde_json::json!({
         "name": "bid:new", "kind": "emit", "namespace": "/", "file": "src/io.ts", "line": 9,
         "handler": null, "payload": ["bidId"], "dynamic": false, "candidates": [],
-        "side": "server", "expression": null, "services": [], "tables": []
+        "side": "server", "expression": null, "services": [], "tables": [],
+        "notifications": [], "integrations": [], "pii": []
     });
     let good = serde_json::json!({ "routes": [route.clone()], "socket_events": [event.clone()] });
     assert_eq!(violations(&validator, &good), Vec::<String>::new());
@@ -195,6 +202,16 @@ fn the_schema_rejects_what_breaks_the_contract() {
 
     let broken: Vec<(&str, Value)> = vec![
         ("no routes", serde_json::json!({ "socket_events": [] })),
+        ("a notification on no known channel", {
+            let mut v = good.clone();
+            v["routes"][0]["notifications"][0]["channel"] = "fax".into();
+            v
+        }),
+        ("a personal-data level outside high, medium, low", {
+            let mut v = good.clone();
+            v["routes"][0]["pii"][0]["level"] = "severe".into();
+            v
+        }),
         ("lower-case method", {
             let mut v = good.clone();
             v["routes"][0]["method"] = "get".into();

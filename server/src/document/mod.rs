@@ -3,14 +3,15 @@
 //!
 //! The document is a list of sections, each built from the inventory only when it has data for
 //! it: a backend without Socket.IO gets no events section, never an empty placeholder. Sections
-//! for data the inventory does not hold yet (services, tables, notifications, integrations,
-//! personal data) plug into [`sections`] the same way when it does.
+//! for data the inventory does not hold yet (services, tables) plug into [`sections`] the same
+//! way when it does; notifications, integrations and personal data are in [`reach`].
 //!
 //! Human text survives regeneration: the Description cell of each route row, keyed by method and
 //! path, and free text between `<!-- backend-brain:keep -->` and `<!-- backend-brain:end -->`,
 //! put back in the section it was written in (see [`keep`]).
 
 pub mod keep;
+mod reach;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -124,8 +125,15 @@ struct Ctx<'a> {
 
 /// Every section the inventory has data for, in document order.
 fn sections(ctx: &Ctx<'_>) -> Vec<Section> {
-    let builders: [fn(&Ctx<'_>) -> Option<Section>; 4] =
-        [summary, routes_section, events_section, middleware_section];
+    let builders: [fn(&Ctx<'_>) -> Option<Section>; 7] = [
+        summary,
+        routes_section,
+        events_section,
+        middleware_section,
+        reach::notifications_section,
+        reach::integrations_section,
+        reach::personal_data_section,
+    ];
     builders.iter().filter_map(|b| b(ctx)).collect()
 }
 

@@ -614,6 +614,7 @@ mod tests {
             dynamic: path.contains("${"),
             services: Vec::new(),
             tables: Vec::new(),
+            reach: Default::default(),
             location: Location::default(),
             doc: None,
         }

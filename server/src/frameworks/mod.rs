@@ -7,8 +7,11 @@ pub mod declared;
 mod express;
 mod fastify;
 mod hono;
+pub mod integrations;
 mod koa;
 mod nestjs;
+pub mod notifications;
+mod options;
 mod routing;
 mod routing_controllers;
 mod socketio;
@@ -103,6 +106,9 @@ pub trait Framework: Sync {
     }
     /// A statement's call chain ended in this recognized value (`await db('orders').where(...)`).
     fn settled(&self, _cx: &mut Interp<'_>, _handle: &Handle, _site: Site) {}
+    /// Every call, after it was evaluated: for what is recognized by how the call is written,
+    /// whatever its callee resolved to (a project's own notifier, a global `fetch`).
+    fn call_seen(&self, _cx: &mut Interp<'_>, _call: &Call, _env: &Rc<Env>, _site: Site) {}
     /// A method called on something that could not be resolved, which may still clearly be a
     /// registration by its shape.
     fn call_unknown(
@@ -132,4 +138,7 @@ pub static FRAMEWORKS: &[&dyn Framework] = &[
     &data::drizzle::Drizzle,
     &data::knex::Knex,
     &data::sequelize::Sequelize,
+    &notifications::Notifications,
+    &notifications::own::OwnNotifier,
+    &integrations::Integrations,
 ];

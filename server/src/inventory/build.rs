@@ -85,6 +85,7 @@ pub fn build(
             expression: e.expression.clone(),
             services: Vec::new(),
             tables: Vec::new(),
+            reach: Default::default(),
             location: Location {
                 file: e.site.file,
                 call: e.site.call,
@@ -236,6 +237,7 @@ impl Flattener<'_> {
                 dynamic: full.dynamic || route.method.starts_with("${"),
                 services: Vec::new(),
                 tables: Vec::new(),
+                reach: Default::default(),
                 location: Location {
                     file: route.site.file,
                     call: route.site.call,

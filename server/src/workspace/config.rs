@@ -16,6 +16,12 @@ pub struct Config {
     /// Functions that register routes where the code does not show how (`[[route_wrappers]]`).
     pub route_wrappers: Vec<RouteWrapper>,
     pub database: DatabaseConfig,
+    /// Packages to count as third-party integrations besides the built-in catalog
+    /// (`[[integrations]]`).
+    pub integrations: Vec<IntegrationConfig>,
+    /// Columns that hold personal data beyond what their names and types show, and columns that
+    /// do not despite them.
+    pub pii: PiiConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -154,6 +160,41 @@ pub struct DatabaseConfig {
     pub url_env: Option<String>,
 }
 
+/// A package whose use is an integration: `name` is how the inventory lists it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationConfig {
+    pub name: String,
+    /// The package name (`@acme/billing-client`), or a scope or prefix ending in `/`
+    /// (`@acme/`) for every package under it.
+    pub package: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PiiConfig {
+    /// Columns that hold no personal data whatever their names say: `table.column`, or a
+    /// column name for that column in every table.
+    pub ignore: Vec<String>,
+    /// Columns that hold personal data (or hold it at another level than their names say).
+    pub columns: Vec<PiiColumnConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PiiColumnConfig {
+    /// `table.column`, or a column name for that column in every table.
+    pub column: String,
+    /// What it holds (`email`, `national_id`, or a word of the project's own); default `custom`.
+    #[serde(default = "custom_kind")]
+    pub kind: String,
+    pub level: crate::schema::pii::Level,
+}
+
+fn custom_kind() -> String {
+    "custom".to_string()
+}
+
 impl Config {
     /// Parses the config text; the error names the problem and its place.
     pub fn parse(text: &str) -> Result<Config, String> {
@@ -203,6 +244,24 @@ mod tests {
         let c = Config::parse("[database]\nurl_env = 'DATABASE_URL'\n").expect("valid");
         assert_eq!(c.database.url_env.as_deref(), Some("DATABASE_URL"));
         assert!(Config::parse("[database]\nurl = 'postgres://x'\n").is_err());
+    }
+
+    #[test]
+    fn integrations_and_pii_sections() {
+        let c = Config::parse(
+            "[[integrations]]\nname = 'billing'\npackage = '@acme/billing'\n\
+             [pii]\nignore = ['parts.name']\n\
+             [[pii.columns]]\ncolumn = 'vehicles.vin'\nlevel = 'medium'\n\
+             [[pii.columns]]\ncolumn = 'iban_hint'\nkind = 'payment'\nlevel = 'high'\n",
+        )
+        .expect("valid");
+        assert_eq!(c.integrations[0].name, "billing");
+        assert_eq!(c.integrations[0].package, "@acme/billing");
+        assert_eq!(c.pii.ignore, vec!["parts.name"]);
+        assert_eq!(c.pii.columns[0].kind, "custom");
+        assert_eq!(c.pii.columns[0].level, crate::schema::pii::Level::Medium);
+        assert_eq!(c.pii.columns[1].kind, "payment");
+        assert!(Config::parse("[[pii.columns]]\ncolumn = 'a'\nlevel = 'severe'\n").is_err());
     }
 
     #[test]

@@ -51,6 +51,8 @@ pub struct Workspace {
     packages: HashMap<String, Package>,
     /// Parsed schema files (SQL migrations, Prisma schemas) by root-relative path.
     schema_files: std::collections::BTreeMap<String, Arc<SchemaFacts>>,
+    /// Notification template files that are not source, by root-relative path.
+    templates: std::collections::BTreeSet<String>,
 }
 
 /// Why a root cannot be indexed at all.
@@ -79,6 +81,7 @@ impl Workspace {
             tsconfigs: HashMap::new(),
             packages: HashMap::new(),
             schema_files: Default::default(),
+            templates: Default::default(),
         }
     }
 
@@ -177,6 +180,7 @@ impl Workspace {
                 Err(message) => problems.push(Problem { path: rel, message }),
             }
         }
+        ws.set_templates(found.templates);
         for rel in found.configs {
             match std::fs::read_to_string(root.join(&rel)) {
                 Ok(text) => ws
@@ -262,6 +266,11 @@ impl Workspace {
         problems
     }
 
+    /// Replaces the list of notification template files (from a walk).
+    pub fn set_templates(&mut self, templates: Vec<String>) {
+        self.templates = templates.into_iter().collect();
+    }
+
     pub fn schema_facts(&self, rel: &str) -> Option<&Arc<SchemaFacts>> {
         self.schema_files.get(rel)
     }
@@ -300,7 +309,16 @@ impl Workspace {
         let extra_auth = self.config.auth.middleware.clone();
         let options = resolve::ResolveOptions {
             route_wrappers: self.config.route_wrappers.clone(),
+            integrations: self.config.integrations.clone(),
         };
+        // Email components written in TypeScript are source files in a templates folder.
+        let templates: Vec<String> = self
+            .templates
+            .iter()
+            .chain(self.files.keys())
+            .filter(|p| crate::frameworks::notifications::is_template_path(p))
+            .cloned()
+            .collect();
         let schema_entries: Vec<(&str, &SchemaFacts)> = self
             .schema_files
             .iter()
@@ -319,6 +337,13 @@ impl Workspace {
                     let mut inv = inventory::build(&resolution, &entries, &extra_auth);
                     inv.tables = schema::tables(&schema_entries, &entries);
                     inventory::link(&mut inv, &resolution, &entries);
+                    inventory::link_effects(
+                        &mut inv,
+                        &resolution,
+                        &entries,
+                        &self.config,
+                        &templates,
+                    );
                     inv
                 });
             match handle {
