@@ -39,6 +39,13 @@ impl Framework for OwnNotifier {
             Expr::Member(object, name, _) => (Some(object.as_ref()), name.as_str()),
             _ => return,
         };
+        // Most calls are not sends: decide by the name before describing the receiver.
+        if !(name.starts_with("send")
+            || name.starts_with("notify")
+            || matches!(name, "dispatch" | "enqueue"))
+        {
+            return;
+        }
         let receiver_text = receiver.map(describe).unwrap_or_default();
         if !is_notifier_call(&receiver_text, name) {
             return;
