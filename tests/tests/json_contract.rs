@@ -188,12 +188,19 @@ fn the_schema_rejects_what_breaks_the_contract() {
         "handler": { "name": "<inline>", "file": "src/app.ts", "line": 3 },
         "middleware": [], "auth": null, "rate_limit": null, "framework": "express",
         "dynamic": false, "services": ["OrderService.list"],
-        "tables": [{ "table": "orders", "access": "read" }], "health": null
+        "tables": [{ "table": "orders", "access": "read" }],
+        "notifications": [{
+            "channel": "email", "provider": "sendgrid", "template": "d-receipt",
+            "template_file": null
+        }],
+        "integrations": [{ "name": "stripe", "operations": ["paymentIntents.create"] }],
+        "pii": [{ "table": "orders", "column": "shipping_address", "kind": "address", "level": "medium" }], "health": null
     });
     let event = serde_json::json!({
         "name": "bid:new", "kind": "emit", "namespace": "/", "file": "src/io.ts", "line": 9,
         "handler": null, "payload": ["bidId"], "dynamic": false, "candidates": [],
-        "side": "server", "expression": null, "services": [], "tables": []
+        "side": "server", "expression": null, "services": [], "tables": [],
+        "notifications": [], "integrations": [], "pii": []
     });
     let good = serde_json::json!({ "routes": [route.clone()], "socket_events": [event.clone()] });
     assert_eq!(violations(&validator, &good), Vec::<String>::new());
@@ -205,6 +212,16 @@ fn the_schema_rejects_what_breaks_the_contract() {
 
     let broken: Vec<(&str, Value)> = vec![
         ("no routes", serde_json::json!({ "socket_events": [] })),
+        ("a notification on no known channel", {
+            let mut v = good.clone();
+            v["routes"][0]["notifications"][0]["channel"] = "fax".into();
+            v
+        }),
+        ("a personal-data level outside high, medium, low", {
+            let mut v = good.clone();
+            v["routes"][0]["pii"][0]["level"] = "severe".into();
+            v
+        }),
         ("lower-case method", {
             let mut v = good.clone();
             v["routes"][0]["method"] = "get".into();
@@ -326,7 +343,7 @@ fn the_showcase_json_carries_the_architecture() {
         ]
     );
     assert_eq!(json["middleware_stack"][3]["options"]["limit"], "1mb");
-    assert_eq!(count(&json["config"]), 23);
+    assert_eq!(count(&json["config"]), 27);
     let jwt = json["config"]
         .as_array()
         .and_then(|c| c.iter().find(|v| v["name"] == "JWT_SECRET"))

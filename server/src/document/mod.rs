@@ -3,8 +3,8 @@
 //!
 //! The document is a list of sections, each built from the inventory only when it has data for
 //! it: a backend without Socket.IO gets no events section, never an empty placeholder. Sections
-//! for data the inventory does not hold yet (services, tables, notifications, integrations,
-//! personal data) plug into [`sections`] the same way when it does.
+//! for data the inventory does not hold yet (services, tables) plug into [`sections`] the same
+//! way when it does; notifications, integrations and personal data are in [`reach`].
 //!
 //! Human text survives regeneration: the Description cell of each route row, keyed by method and
 //! path, and free text between `<!-- backend-brain:keep -->` and `<!-- backend-brain:end -->`,
@@ -12,6 +12,7 @@
 
 mod architecture;
 pub mod keep;
+mod reach;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -125,7 +126,7 @@ struct Ctx<'a> {
 
 /// Every section the inventory has data for, in document order.
 fn sections(ctx: &Ctx<'_>) -> Vec<Section> {
-    let builders: [fn(&Ctx<'_>) -> Option<Section>; 12] = [
+    let builders: [fn(&Ctx<'_>) -> Option<Section>; 15] = [
         summary,
         architecture::stack_section,
         routes_section,
@@ -133,6 +134,9 @@ fn sections(ctx: &Ctx<'_>) -> Vec<Section> {
         events_section,
         services_section,
         tables_section,
+        reach::notifications_section,
+        reach::integrations_section,
+        reach::personal_data_section,
         middleware_section,
         architecture::middleware_stack_section,
         architecture::config_section,

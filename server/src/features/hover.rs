@@ -5,7 +5,8 @@ use std::fmt::Write;
 
 use crate::architecture::jobs::Queue;
 use crate::architecture::ConfigVar;
-use crate::inventory::{Handler, Location, Route, SocketEvent};
+use crate::inventory::{Handler, Location, Reach, Route, SocketEvent};
+use crate::schema::pii::Level;
 use crate::workspace::FileId;
 
 use super::{event_label, head, Analysis, Hit, HoverCard};
@@ -68,6 +69,7 @@ impl Analysis<'_> {
                 .collect();
             let _ = writeln!(out, "- Tables: {}", tables.join(", "));
         }
+        out.push_str(&reach_lines(&route.reach));
         let docs = if super::has_summary(route.doc.as_deref()) {
             "documented".to_string()
         } else if self.table.contains(&route.method, &route.path) {
@@ -234,4 +236,50 @@ fn handler_text(handler: Option<&Handler>) -> String {
             _ => format!("`{}` (definition not found)", h.name),
         },
     }
+}
+
+/// What the chain sends, calls and touches of personal data, one line each when it does.
+fn reach_lines(reach: &Reach) -> String {
+    let mut out = String::new();
+    if !reach.notifications.is_empty() {
+        let sends: Vec<String> = reach
+            .notifications
+            .iter()
+            .map(|n| match &n.template {
+                Some(t) => format!("{} `{t}` ({})", n.channel, n.provider),
+                None => format!("{} ({})", n.channel, n.provider),
+            })
+            .collect();
+        let _ = writeln!(out, "- Notifications: {}", sends.join(", "));
+    }
+    if !reach.integrations.is_empty() {
+        let calls: Vec<String> = reach
+            .integrations
+            .iter()
+            .map(|i| {
+                if i.operations.is_empty() {
+                    format!("`{}`", i.name)
+                } else {
+                    format!("`{}` ({})", i.name, i.operations.join(", "))
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "- Integrations: {}", calls.join(", "));
+    }
+    if !reach.pii.is_empty() {
+        let levels: Vec<String> = [Level::High, Level::Medium, Level::Low]
+            .iter()
+            .filter_map(|level| {
+                let columns: Vec<String> = reach
+                    .pii
+                    .iter()
+                    .filter(|p| p.level == *level)
+                    .map(|p| format!("`{}.{}`", p.table, p.column))
+                    .collect();
+                (!columns.is_empty()).then(|| format!("{} {}", level.as_str(), columns.join(", ")))
+            })
+            .collect();
+        let _ = writeln!(out, "- Personal data: {}", levels.join("; "));
+    }
+    out
 }

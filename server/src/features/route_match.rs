@@ -615,6 +615,7 @@ mod tests {
             health: None,
             services: Vec::new(),
             tables: Vec::new(),
+            reach: Default::default(),
             location: Location::default(),
             doc: None,
         }

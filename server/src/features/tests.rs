@@ -164,6 +164,48 @@ fn hover_shows_the_doc_and_nothing_inside_handler_arguments() {
     assert_eq!(f.analysis().hover(file, text, offset), None);
 }
 
+const SIGNUP: &str = r#"
+//- /migrations/001_users.sql
+CREATE TABLE users (id uuid PRIMARY KEY, email text NOT NULL, password_hash text NOT NULL, full_name text);
+//- /src/app.ts
+import express from 'express';
+import { signup } from './users';
+const app = express();
+app.post('/signup', signup);
+//- /src/users.ts
+import sgMail from '@sendgrid/mail';
+import Stripe from 'stripe';
+import { pool } from './db';
+const stripe = new Stripe('sk_test');
+export async function signup(req: any, res: any) {
+  await pool.query('INSERT INTO users (email, password_hash) VALUES ($1, $2)', [req.body.email, req.body.hash]);
+  await stripe.customers.create({ email: req.body.email });
+  await sgMail.send({ to: req.body.email, templateId: 'd-welcome' });
+  res.status(201).end();
+}
+//- /src/db.ts
+import { Pool } from 'pg';
+export const pool = new Pool();
+"#;
+
+#[test]
+fn hover_on_a_route_shows_what_its_chain_sends_calls_and_touches() {
+    let f = Fixture::new(&at(SIGNUP, "src/app.ts", "'/signup'"));
+    let (file, text, offset) = f.cursor();
+    let card = f.analysis().hover(file, text, offset).expect("a hover");
+    assert_eq!(
+        card.markdown,
+        "**POST** `/signup`\n\n\
+         - Handler: `signup` at src/users.ts:5\n\
+         - Auth: none\n\
+         - Tables: `users` (write)\n\
+         - Notifications: email `d-welcome` (sendgrid)\n\
+         - Integrations: `sendgrid` (send), `stripe` (customers.create)\n\
+         - Personal data: high `users.password_hash`; medium `users.email`; low `users.full_name`\n\
+         - Docs: undocumented\n"
+    );
+}
+
 const CHAT: &str = r#"
 //- /src/server.ts
 import { Server } from 'socket.io';
@@ -819,6 +861,7 @@ fn hover_on_a_route_shows_its_services_and_tables() {
          - Auth: none\n\
          - Services: `OrderService.list`\n\
          - Tables: `customers` (read), `orders` (read)\n\
+         - Personal data: medium `customers.email`\n\
          - Docs: undocumented\n"
     );
 }

@@ -7,8 +7,11 @@ pub mod declared;
 mod express;
 mod fastify;
 mod hono;
+pub mod integrations;
 mod koa;
 mod nestjs;
+pub mod notifications;
+mod options;
 pub(crate) mod routing;
 mod routing_controllers;
 mod socketio;
@@ -112,6 +115,9 @@ pub trait Framework: Sync {
     }
     /// A statement's call chain ended in this recognized value (`await db('orders').where(...)`).
     fn settled(&self, _cx: &mut Interp<'_>, _handle: &Handle, _site: Site) {}
+    /// Every call, after it was evaluated: for what is recognized by how the call is written,
+    /// whatever its callee resolved to (a project's own notifier, a global `fetch`).
+    fn call_seen(&self, _cx: &mut Interp<'_>, _call: &Call, _env: &Rc<Env>, _site: Site) {}
     /// A method called on something that could not be resolved, which may still clearly be a
     /// registration by its shape.
     fn call_unknown(
@@ -135,6 +141,11 @@ pub static FRAMEWORKS: &[&dyn Framework] = &[
     &socketio::SocketIo,
     &nestjs::NestJs,
     &routing_controllers::RoutingControllers,
+    // Notifications and integrations only record, so they see each call before a recognizer
+    // below claims the value (a BullMQ queue, a Redis client) as its own.
+    &notifications::Notifications,
+    &notifications::own::OwnNotifier,
+    &integrations::Integrations,
     &crate::architecture::jobs::Jobs,
     &crate::architecture::caches::Caches,
     &crate::architecture::config_vars::ConfigService,

@@ -85,6 +85,7 @@ pub fn build(
             expression: e.expression.clone(),
             services: Vec::new(),
             tables: Vec::new(),
+            reach: Default::default(),
             location: Location {
                 file: e.site.file,
                 call: e.site.call,
@@ -237,6 +238,7 @@ impl Flattener<'_> {
                 health: None,
                 services: Vec::new(),
                 tables: Vec::new(),
+                reach: Default::default(),
                 location: Location {
                     file: route.site.file,
                     call: route.site.call,

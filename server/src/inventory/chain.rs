@@ -41,7 +41,10 @@ pub fn link(inv: &mut Inventory, resolution: &Resolution, files: &[(&str, &FileF
             target,
             access,
             via,
-        } = &e.effect;
+        } = &e.effect
+        else {
+            continue;
+        };
         inv.table_accesses.push(TableAccess {
             table: names.resolve(target),
             access: access_name(&[*access]).to_string(),
@@ -135,7 +138,7 @@ fn access_name(accesses: &[Access]) -> &'static str {
 
 /// The function an access is written in, named by the class method or module-level function
 /// around it (a callback inside `AuthService.register` counts as `AuthService.register`).
-fn function_name(files: &[(&str, &FileFacts)], f: FnRef) -> Option<String> {
+pub(super) fn function_name(files: &[(&str, &FileFacts)], f: FnRef) -> Option<String> {
     let facts = files.get(f.file as usize)?.1;
     let mut id = f.id;
     for _ in 0..64 {
@@ -178,6 +181,17 @@ impl CallGraph {
                             id: id as FnId,
                         });
                 }
+            }
+        }
+        CallGraph { next }
+    }
+
+    /// The same graph with every edge reversed: what reaches a function is what it leads to here.
+    pub(super) fn reversed(&self) -> CallGraph {
+        let mut next: HashMap<FnRef, Vec<FnRef>> = HashMap::new();
+        for (from, to) in &self.next {
+            for t in to {
+                next.entry(*t).or_default().push(*from);
             }
         }
         CallGraph { next }
@@ -255,17 +269,17 @@ fn lower_first(s: &str) -> String {
 
 /// Identifies a service: a class, or a module of functions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-enum ServiceKey {
+pub(super) enum ServiceKey {
     Class(FileId, u32),
     Module(FileId),
 }
 
-struct ServiceIndex {
+pub(super) struct ServiceIndex {
     names: HashMap<ServiceKey, String>,
 }
 
 impl ServiceIndex {
-    fn new(files: &[(&str, &FileFacts)]) -> Self {
+    pub(super) fn new(files: &[(&str, &FileFacts)]) -> Self {
         let mut names = HashMap::new();
         for (file, (path, facts)) in files.iter().enumerate() {
             let file = file as FileId;
@@ -284,13 +298,17 @@ impl ServiceIndex {
         ServiceIndex { names }
     }
 
-    fn name(&self, key: ServiceKey) -> String {
+    pub(super) fn name(&self, key: ServiceKey) -> String {
         self.names.get(&key).cloned().unwrap_or_default()
     }
 
     /// The service and method a function belongs to: the class method or the module's top-level
     /// function it is written in.
-    fn method_of(&self, files: &[(&str, &FileFacts)], f: FnRef) -> Option<(ServiceKey, String)> {
+    pub(super) fn method_of(
+        &self,
+        files: &[(&str, &FileFacts)],
+        f: FnRef,
+    ) -> Option<(ServiceKey, String)> {
         let facts = files.get(f.file as usize)?.1;
         let mut id = f.id;
         for _ in 0..64 {

@@ -5,10 +5,15 @@
 
 pub(crate) mod build;
 pub(crate) mod chain;
+mod effects;
 pub(crate) mod render;
 
 pub use build::build;
 pub use chain::link;
+pub use effects::{
+    link as link_effects, Integration, IntegrationCall, IntegrationUse, Notification,
+    NotificationUse, PiiUse, Reach, Trigger,
+};
 pub use render::{render_chain, render_expected, render_tables};
 
 use serde::Serialize;
@@ -43,6 +48,10 @@ pub struct Inventory {
     pub services: Vec<Service>,
     /// Every place code reads or writes a table, by file and line.
     pub table_accesses: Vec<TableAccess>,
+    /// Every place code sends an email, a text message or a push notification, by file and line.
+    pub notifications: Vec<Notification>,
+    /// Third-party services the code calls, by name.
+    pub integrations: Vec<Integration>,
     /// Root-relative paths by file id.
     #[serde(skip)]
     pub files: Vec<String>,
@@ -90,6 +99,9 @@ pub struct Route {
     pub services: Vec<String>,
     /// Tables the handler and what it reaches read and write, sorted by table.
     pub tables: Vec<TableUse>,
+    /// Notifications, integrations and personal data along the handler's chain.
+    #[serde(flatten)]
+    pub reach: Reach,
     #[serde(skip)]
     pub location: Location,
     /// The JSDoc block above the registration or the handler.
@@ -118,6 +130,9 @@ pub struct SocketEvent {
     pub services: Vec<String>,
     /// Tables the handler and what it reaches read and write.
     pub tables: Vec<TableUse>,
+    /// Notifications, integrations and personal data along the handler's chain.
+    #[serde(flatten)]
+    pub reach: Reach,
     #[serde(skip)]
     pub location: Location,
 }

@@ -400,6 +400,7 @@ impl Shared {
         {
             let mut state = self.lock();
             if let Some(p) = state.projects.get_mut(project) {
+                p.workspace.set_templates(found.templates.clone());
                 for rel in &found.configs {
                     if let Ok(text) = std::fs::read_to_string(root.join(rel)) {
                         let _ = p.workspace.set_resolution_config(rel, &text);

@@ -206,6 +206,47 @@ pub enum Effect {
         access: Access,
         via: &'static str,
     },
+    /// Sends an email, a text message or a push notification; `provider` names the library
+    /// (`sendgrid`, `twilio`, `fcm`, ...) or is `own` for a project's own notifier.
+    Notification {
+        channel: Channel,
+        provider: &'static str,
+        /// The template id or name as written (`d-order-confirmed`, `welcome`), when literal.
+        template: Option<String>,
+    },
+    /// Creates or calls the client of a third-party service.
+    Integration {
+        /// The service (`stripe`, `s3`, `api.github.com`); `None` for a call through a client
+        /// whose service only its creation shows (an axios instance with a `baseURL`).
+        name: Option<String>,
+        package: String,
+        /// What is called (`paymentIntents.create`, `send(PutObjectCommand)`, `GET /v1/charges`)
+        /// or, for a client, how it is created (`new Stripe`).
+        operation: String,
+        /// Whether this creates a client rather than calls one.
+        client: bool,
+    },
+}
+
+/// How a notification reaches someone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Channel {
+    Email,
+    Sms,
+    Push,
+    /// A project's own notifier whose name does not say, before its sends are followed.
+    Unknown,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Push => "push",
+            Channel::Unknown => "unknown",
+        }
+    }
 }
 
 /// An effect and where it happens: the call, and the innermost function written around it.

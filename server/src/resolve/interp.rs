@@ -71,6 +71,8 @@ pub struct Resolution {
 #[derive(Debug, Default)]
 pub struct ResolveOptions {
     pub route_wrappers: Vec<crate::workspace::config::RouteWrapper>,
+    /// Packages to count as integrations besides the built-in catalog (`[[integrations]]`).
+    pub integrations: Vec<crate::workspace::config::IntegrationConfig>,
 }
 
 pub fn resolve(
@@ -186,6 +188,11 @@ impl<'a> Interp<'a> {
 
     pub fn facts(&self, file: FileId) -> &'a FileFacts {
         self.files[file as usize].facts
+    }
+
+    /// What the user declared in the config that resolution needs.
+    pub fn options(&self) -> &'a ResolveOptions {
+        self.options
     }
 
     pub fn path(&self, file: FileId) -> &'a str {
@@ -1276,6 +1283,9 @@ impl<'a> Interp<'a> {
                 v
             }
         };
+        for fw in FRAMEWORKS {
+            fw.call_seen(self, call, env, site);
+        }
         self.run_inline_callbacks(call, env, site);
         result
     }

@@ -7,6 +7,7 @@
 //! put together across files when the inventory is built.
 
 mod orm;
+pub mod pii;
 pub mod postgres;
 mod prisma;
 mod sql;
@@ -46,6 +47,9 @@ pub struct Column {
     pub default: Option<String>,
     pub primary_key: bool,
     pub foreign_key: Option<ForeignKey>,
+    /// The personal data the column holds, by its name and type and the `[pii]` config; null
+    /// when it holds none.
+    pub pii: Option<pii::Pii>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -71,6 +75,7 @@ impl Column {
             default: None,
             primary_key: false,
             foreign_key: None,
+            pii: None,
         }
     }
 }

@@ -17,6 +17,12 @@ pub struct Config {
     pub route_wrappers: Vec<RouteWrapper>,
     pub database: DatabaseConfig,
     pub stack: StackConfig,
+    /// Packages to count as third-party integrations besides the built-in catalog
+    /// (`[[integrations]]`).
+    pub integrations: Vec<IntegrationConfig>,
+    /// Columns that hold personal data beyond what their names and types show, and columns that
+    /// do not despite them.
+    pub pii: PiiConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -164,6 +170,41 @@ pub struct StackConfig {
     pub layers: std::collections::BTreeMap<String, String>,
 }
 
+/// A package whose use is an integration: `name` is how the inventory lists it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct IntegrationConfig {
+    pub name: String,
+    /// The package name (`@acme/billing-client`), or a scope or prefix ending in `/`
+    /// (`@acme/`) for every package under it.
+    pub package: String,
+}
+
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PiiConfig {
+    /// Columns that hold no personal data whatever their names say: `table.column`, or a
+    /// column name for that column in every table.
+    pub ignore: Vec<String>,
+    /// Columns that hold personal data (or hold it at another level than their names say).
+    pub columns: Vec<PiiColumnConfig>,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PiiColumnConfig {
+    /// `table.column`, or a column name for that column in every table.
+    pub column: String,
+    /// What it holds (`email`, `national_id`, or a word of the project's own); default `custom`.
+    #[serde(default = "custom_kind")]
+    pub kind: String,
+    pub level: crate::schema::pii::Level,
+}
+
+fn custom_kind() -> String {
+    "custom".to_string()
+}
+
 impl Config {
     /// Parses the config text; the error names the problem and its place.
     pub fn parse(text: &str) -> Result<Config, String> {
@@ -222,6 +263,24 @@ mod tests {
         assert_eq!(c.stack.layers["@acme/*"], "internal");
         assert_eq!(c.stack.layers["foo"], "queue");
         assert!(Config::parse("[stack]\ncatalog = {}\n").is_err());
+    }
+
+    #[test]
+    fn integrations_and_pii_sections() {
+        let c = Config::parse(
+            "[[integrations]]\nname = 'billing'\npackage = '@acme/billing'\n\
+             [pii]\nignore = ['parts.name']\n\
+             [[pii.columns]]\ncolumn = 'vehicles.vin'\nlevel = 'medium'\n\
+             [[pii.columns]]\ncolumn = 'iban_hint'\nkind = 'payment'\nlevel = 'high'\n",
+        )
+        .expect("valid");
+        assert_eq!(c.integrations[0].name, "billing");
+        assert_eq!(c.integrations[0].package, "@acme/billing");
+        assert_eq!(c.pii.ignore, vec!["parts.name"]);
+        assert_eq!(c.pii.columns[0].kind, "custom");
+        assert_eq!(c.pii.columns[0].level, crate::schema::pii::Level::Medium);
+        assert_eq!(c.pii.columns[1].kind, "payment");
+        assert!(Config::parse("[[pii.columns]]\ncolumn = 'a'\nlevel = 'severe'\n").is_err());
     }
 
     #[test]

@@ -57,6 +57,8 @@ pub struct Workspace {
     manifests: std::collections::BTreeMap<String, Arc<Manifest>>,
     /// Lockfiles by root-relative path (one that could not be read keeps its error).
     lockfiles: std::collections::BTreeMap<String, Arc<Lockfile>>,
+    /// Notification template files that are not source, by root-relative path.
+    templates: std::collections::BTreeSet<String>,
 }
 
 /// Why a root cannot be indexed at all.
@@ -87,6 +89,7 @@ impl Workspace {
             schema_files: Default::default(),
             manifests: Default::default(),
             lockfiles: Default::default(),
+            templates: Default::default(),
         }
     }
 
@@ -185,6 +188,7 @@ impl Workspace {
                 Err(message) => problems.push(Problem { path: rel, message }),
             }
         }
+        ws.set_templates(found.templates);
         for rel in found.configs {
             match std::fs::read_to_string(root.join(&rel)) {
                 Ok(text) => ws
@@ -285,6 +289,11 @@ impl Workspace {
         problems
     }
 
+    /// Replaces the list of notification template files (from a walk).
+    pub fn set_templates(&mut self, templates: Vec<String>) {
+        self.templates = templates.into_iter().collect();
+    }
+
     pub fn schema_facts(&self, rel: &str) -> Option<&Arc<SchemaFacts>> {
         self.schema_files.get(rel)
     }
@@ -325,12 +334,21 @@ impl Workspace {
         let extra_auth = self.config.auth.middleware.clone();
         let options = resolve::ResolveOptions {
             route_wrappers: self.config.route_wrappers.clone(),
+            integrations: self.config.integrations.clone(),
         };
         let stack = crate::architecture::stack::derive(
             &self.manifests.values().map(Arc::as_ref).collect::<Vec<_>>(),
             &self.lockfiles.values().map(Arc::as_ref).collect::<Vec<_>>(),
             &self.config.stack.layers,
         );
+        // Email components written in TypeScript are source files in a templates folder.
+        let templates: Vec<String> = self
+            .templates
+            .iter()
+            .chain(self.files.keys())
+            .filter(|p| crate::frameworks::notifications::is_template_path(p))
+            .cloned()
+            .collect();
         let schema_entries: Vec<(&str, &SchemaFacts)> = self
             .schema_files
             .iter()
@@ -349,6 +367,13 @@ impl Workspace {
                     let mut inv = inventory::build(&resolution, &entries, &extra_auth);
                     inv.tables = schema::tables(&schema_entries, &entries);
                     inventory::link(&mut inv, &resolution, &entries);
+                    inventory::link_effects(
+                        &mut inv,
+                        &resolution,
+                        &entries,
+                        &self.config,
+                        &templates,
+                    );
                     crate::architecture::apply(&mut inv, &resolution, &entries, stack);
                     inv
                 });

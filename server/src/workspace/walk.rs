@@ -39,6 +39,8 @@ pub struct Found {
     pub configs: Vec<String>,
     /// Schema files: SQL migrations and Prisma schemas.
     pub schema_files: Vec<String>,
+    /// Notification template files that are not source (`templates/welcome.hbs`).
+    pub templates: Vec<String>,
     pub problems: Vec<String>,
 }
 
@@ -94,11 +96,14 @@ pub fn walk(root: &Path, config: &IndexConfig) -> Found {
             found.sources.push(rel);
         } else if crate::schema::is_schema_path(&rel) && (include_tests || !is_test_file(&name)) {
             found.schema_files.push(rel);
+        } else if crate::frameworks::notifications::is_template_path(&rel) {
+            found.templates.push(rel);
         }
     }
     found.sources.sort();
     found.configs.sort();
     found.schema_files.sort();
+    found.templates.sort();
     found
 }
 
