@@ -14,7 +14,7 @@ use std::rc::Rc;
 use crate::facts::{Call, Expr};
 use crate::frameworks::Handle;
 use crate::resolve::graph::{Access, Effect, TableTarget};
-use crate::resolve::value::{Arg, Env, External, Site, Value};
+use crate::resolve::value::{Arg, ClassRef, Env, External, Site, Value};
 use crate::resolve::Interp;
 
 /// ORM methods that change rows.
@@ -115,6 +115,51 @@ pub fn record(
             via,
         },
     );
+}
+
+/// `Order.findAll()` on a model class whose root base is the package class `base` of one of
+/// `packages` (Sequelize's `Model`, TypeORM's `BaseEntity`): records the access under the
+/// class's name.
+pub fn model_class_call(
+    cx: &mut Interp<'_>,
+    class: ClassRef,
+    method: &str,
+    site: Site,
+    (packages, base): (&[&str], &str),
+    via: &'static str,
+) -> Option<Value> {
+    let root = cx.external_base(class)?;
+    if !packages.contains(&&*root.module) || root.path.first().map(|p| &**p) != Some(base) {
+        return None;
+    }
+    let access = access_of(method)?;
+    let model = cx.facts(class.file).classes[class.id as usize]
+        .name
+        .clone()?;
+    record(cx, site, TableTarget::Model(model), access, via);
+    Some(Value::unknown(method))
+}
+
+/// A method called on a [`Handle::Data`] of `via`: records what it does to the table. `None`
+/// for a handle of another library.
+pub fn data_method(
+    cx: &mut Interp<'_>,
+    receiver: &Handle,
+    method: &str,
+    site: Site,
+    via: &'static str,
+) -> Option<Option<Access>> {
+    let Handle::Data { target, via: v, .. } = receiver else {
+        return None;
+    };
+    if *v != via {
+        return None;
+    }
+    let access = access_of(method);
+    if let Some(access) = access {
+        record(cx, site, target.clone(), access, via);
+    }
+    Some(access)
 }
 
 /// A value whose method calls touch `target`, made by the call at `opened`.

@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::{access_of, handle, literal_arg, names, record};
+use super::{data_method, handle, literal_arg, model_class_call, names};
 use crate::facts::Call;
 use crate::frameworks::{Framework, Handle};
 use crate::resolve::graph::TableTarget;
@@ -14,9 +14,7 @@ pub struct Sequelize;
 
 const VIA: &str = "sequelize";
 
-fn is_sequelize(module: &str) -> bool {
-    matches!(module, "sequelize" | "sequelize-typescript")
-}
+const PACKAGES: [&str; 2] = ["sequelize", "sequelize-typescript"];
 
 impl Framework for Sequelize {
     fn call_external(
@@ -29,7 +27,7 @@ impl Framework for Sequelize {
         site: Site,
         _is_new: bool,
     ) -> Option<Value> {
-        if !is_sequelize(module) || names(path).last() != Some(&"define") {
+        if !PACKAGES.contains(&module) || names(path).last() != Some(&"define") {
             return None;
         }
         let model = literal_arg(cx, call, env, 0)?;
@@ -45,14 +43,7 @@ impl Framework for Sequelize {
         _env: &Rc<Env>,
         site: Site,
     ) -> Option<Value> {
-        let Handle::Data {
-            target, via: VIA, ..
-        } = receiver
-        else {
-            return None;
-        };
-        let access = access_of(method)?;
-        record(cx, site, target.clone(), access, VIA);
+        data_method(cx, receiver, method, site, VIA)??;
         Some(Value::unknown(method))
     }
 
@@ -65,15 +56,6 @@ impl Framework for Sequelize {
         _env: &Rc<Env>,
         site: Site,
     ) -> Option<Value> {
-        let base = cx.external_base(class)?;
-        if !is_sequelize(&base.module) || base.path.first().map(|p| &**p) != Some("Model") {
-            return None;
-        }
-        let access = access_of(method)?;
-        let model = cx.facts(class.file).classes[class.id as usize]
-            .name
-            .clone()?;
-        record(cx, site, TableTarget::Model(model), access, VIA);
-        Some(Value::unknown(method))
+        model_class_call(cx, class, method, site, (&PACKAGES, "Model"), VIA)
     }
 }

@@ -4,7 +4,10 @@
 
 use std::rc::Rc;
 
-use super::{access_of, handle, model_name, names, receiver_of, record, run_transaction};
+use super::{
+    access_of, data_method, handle, model_class_call, model_name, names, receiver_of, record,
+    run_transaction,
+};
 use crate::facts::Call;
 use crate::frameworks::{Framework, Handle};
 use crate::resolve::graph::{NodeKey, TableTarget};
@@ -85,15 +88,7 @@ impl Framework for TypeOrm {
         _env: &Rc<Env>,
         site: Site,
     ) -> Option<Value> {
-        let Handle::Data {
-            target, via: VIA, ..
-        } = receiver
-        else {
-            return None;
-        };
-        if let Some(access) = access_of(method) {
-            record(cx, site, target.clone(), access, VIA);
-        }
+        data_method(cx, receiver, method, site, VIA)?;
         // Query builders and other chain links keep the entity.
         Some(Value::Handle(receiver.clone()))
     }
@@ -108,15 +103,6 @@ impl Framework for TypeOrm {
         _env: &Rc<Env>,
         site: Site,
     ) -> Option<Value> {
-        let base = cx.external_base(class)?;
-        if &*base.module != "typeorm" || base.path.first().map(|p| &**p) != Some("BaseEntity") {
-            return None;
-        }
-        let access = access_of(method)?;
-        let model = cx.facts(class.file).classes[class.id as usize]
-            .name
-            .clone()?;
-        record(cx, site, TableTarget::Model(model), access, VIA);
-        Some(Value::unknown(method))
+        model_class_call(cx, class, method, site, (&["typeorm"], "BaseEntity"), VIA)
     }
 }
