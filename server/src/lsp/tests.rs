@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::Uri;
-use tower_lsp_server::Server;
 
 use crate::workspace::{Config, Workspace};
 
@@ -24,7 +23,7 @@ impl Session {
         let (client, server) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server);
         let (service, socket) = super::service();
-        tokio::spawn(Server::new(server_read, server_write, socket).serve(service));
+        tokio::spawn(super::serve(server_read, server_write, service, socket));
         let (client_read, writer) = tokio::io::split(client);
         let (tx, incoming) = mpsc::unbounded_channel();
         tokio::spawn(async move {
