@@ -119,6 +119,17 @@ impl Workspace {
             return Err(LoadError::NotADirectory(root.to_path_buf()));
         }
         let found = walk::walk(root, &config.index);
+        Ok(Self::load_found(root, config, found, progress))
+    }
+
+    /// Indexes the files a [`walk`] found. Files may have changed since the walk: one that is
+    /// gone or unreadable by now is a problem, the rest is indexed.
+    pub fn load_found(
+        root: &Path,
+        config: Config,
+        found: Found,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> (Workspace, Vec<Problem>) {
         let mut problems: Vec<Problem> = found
             .problems
             .iter()
@@ -195,7 +206,7 @@ impl Workspace {
                 }),
             }
         }
-        Ok((ws, problems))
+        (ws, problems)
     }
 
     pub fn root(&self) -> &Path {
