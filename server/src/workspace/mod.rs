@@ -348,6 +348,19 @@ pub fn extract_text(rel: &str, text: &str) -> Result<FileFacts, String> {
     Ok(facts::extract(&tree, text))
 }
 
+/// The real path of `rel` under `root` when it is inside the workspace: a symbolic link (or a
+/// `..`) leading out of it is not followed, so nothing outside the workspace is read.
+pub fn path_inside(root: &Path, rel: &str) -> Option<PathBuf> {
+    let real = root.join(rel).canonicalize().ok()?;
+    let real_root = root.canonicalize().ok()?;
+    real.starts_with(&real_root).then_some(real)
+}
+
+/// Reads a text file of the workspace (see [`path_inside`]).
+pub fn read_inside(root: &Path, rel: &str) -> Option<String> {
+    std::fs::read_to_string(path_inside(root, rel)?).ok()
+}
+
 /// Reads a source file, refusing what is not source text: too large, binary, not UTF-8.
 pub fn read_source(path: &Path, max_size: u64) -> Result<String, String> {
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
