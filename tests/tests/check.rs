@@ -279,6 +279,30 @@ fn changed_since_limits_findings_to_changed_files() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn changed_since_runs_no_program_the_checkout_configures() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = backend();
+    let root = tmp.path();
+    git(root, &["init", "-q"]);
+    git(root, &["add", "."]);
+    git(root, &["commit", "-q", "-m", "base"]);
+    // A hostile checkout's own config asks git to run a program on every index refresh.
+    let marker = root.join("ran");
+    let hook = root.join(".git/hook.sh");
+    std::fs::write(&hook, format!("#!/bin/sh\ntouch '{}'\n", marker.display())).expect("hook");
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    git(
+        root,
+        &["config", "core.fsmonitor", &hook.display().to_string()],
+    );
+    write(root, "src/users.ts", "export const x = 1;\n");
+    let out = run_in(root, &["check", "--changed-since", "HEAD"]);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(!marker.exists(), "the checkout's fsmonitor program ran");
+}
+
 #[test]
 fn a_missing_root_or_a_bad_format_exits_2() {
     assert_eq!(run(&["check", "no/such/root"]).code, Some(2));

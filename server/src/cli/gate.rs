@@ -255,7 +255,10 @@ fn changed_files(
     reference: &str,
 ) -> Result<std::collections::BTreeSet<String>, String> {
     let git = |args: &[&str]| -> Result<String, String> {
+        // A repository's own config can name programs for git to run (core.fsmonitor is run
+        // by any command that refreshes the index); the checkout is not trusted to do that.
         let out = std::process::Command::new("git")
+            .args(["-c", "core.fsmonitor=false"])
             .args(args)
             .current_dir(root)
             .output()

@@ -376,7 +376,7 @@ fn load(source: &Source, quiet: bool) -> Result<Loaded, u8> {
         eprintln!("backend-brain: {p}");
     }
     let config = workspace.config().clone();
-    let table_text = std::fs::read_to_string(root.join(&config.docs.table)).ok();
+    let table_text = crate::workspace::read_inside(root, &config.docs.table);
     let (table, openapi_problem) = DocsTable::load(root, &config, table_text.as_deref());
     if let Some(p) = openapi_problem {
         eprintln!("backend-brain: {p}");

@@ -676,6 +676,16 @@ impl<'s> Extractor<'s> {
     }
 
     fn pattern(&mut self, n: Node, scope: Scope) -> Pattern {
+        if self.depth > MAX_DEPTH {
+            return Pattern::Unknown;
+        }
+        self.depth += 1;
+        let p = self.pattern_inner(n, scope);
+        self.depth -= 1;
+        p
+    }
+
+    fn pattern_inner(&mut self, n: Node, scope: Scope) -> Pattern {
         match n.kind() {
             "identifier" | "shorthand_property_identifier_pattern" => {
                 Pattern::Ident(self.text(n).to_string(), span(n))
@@ -983,23 +993,22 @@ impl<'s> Extractor<'s> {
     }
 
     fn expr(&mut self, n: Node, scope: Scope) -> Expr {
-        if self.depth > MAX_DEPTH {
-            return Expr::Unknown(self.short_text(n), span(n));
-        }
-        self.depth += 1;
-        let e = self.expr_inner(n, scope, true);
-        self.depth -= 1;
-        e
+        self.bounded_expr(n, scope, true)
     }
 
     /// Converts an expression without listing its calls as call sites (inner chain links,
     /// decorators).
     fn expr_unrecorded(&mut self, n: Node, scope: Scope) -> Expr {
+        self.bounded_expr(n, scope, false)
+    }
+
+    /// Every step into a nested expression goes through here, so that nesting is bounded.
+    fn bounded_expr(&mut self, n: Node, scope: Scope, record: bool) -> Expr {
         if self.depth > MAX_DEPTH {
             return Expr::Unknown(self.short_text(n), span(n));
         }
         self.depth += 1;
-        let e = self.expr_inner(n, scope, false);
+        let e = self.expr_inner(n, scope, record);
         self.depth -= 1;
         e
     }
@@ -1073,11 +1082,11 @@ impl<'s> Extractor<'s> {
             | "as_expression"
             | "satisfies_expression"
             | "non_null_expression" => match n.named_child(0) {
-                Some(inner) => self.expr_inner(inner, scope, record),
+                Some(inner) => self.bounded_expr(inner, scope, record),
                 None => Expr::Unknown(self.short_text(n), span(n)),
             },
             "type_assertion" => match n.named_child(n.named_child_count().saturating_sub(1)) {
-                Some(inner) => self.expr_inner(inner, scope, record),
+                Some(inner) => self.bounded_expr(inner, scope, record),
                 None => Expr::Unknown(self.short_text(n), span(n)),
             },
             "binary_expression" => {

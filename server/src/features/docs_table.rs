@@ -116,9 +116,9 @@ impl DocsTable {
         let Some(openapi) = &config.docs.openapi else {
             return (table, None);
         };
-        let problem = match std::fs::read_to_string(root.join(openapi)) {
-            Ok(text) => table.add_openapi(&text).err(),
-            Err(e) => Some(e.to_string()),
+        let problem = match crate::workspace::read_inside(root, openapi) {
+            Some(text) => table.add_openapi(&text).err(),
+            None => Some("cannot be read inside the workspace".to_string()),
         };
         (table, problem.map(|p| format!("{openapi}: {p}")))
     }

@@ -213,10 +213,19 @@ fn is_instance_name(receiver: &str) -> bool {
 }
 
 /// Whether a file imports or requires Fastify or one of its plugins.
-fn uses_fastify(cx: &Interp<'_>, file: FileId) -> bool {
+/// Whether each file imports or requires Fastify, cached: it is asked on every unresolved call,
+/// and the scan is over all of a file's bindings.
+#[derive(Default)]
+struct FilesUsingFastify(std::collections::HashMap<FileId, bool>);
+
+fn uses_fastify(cx: &mut Interp<'_>, file: FileId) -> bool {
+    if let Some(known) = cx.state::<FilesUsingFastify>().0.get(&file) {
+        return *known;
+    }
     let from_fastify =
         |m: &str| m == "fastify" || m.starts_with("fastify-") || m.starts_with("@fastify/");
-    cx.facts(file)
+    let uses = cx
+        .facts(file)
         .imports
         .iter()
         .any(|i| from_fastify(&i.module))
@@ -226,7 +235,9 @@ fn uses_fastify(cx: &Interp<'_>, file: FileId) -> bool {
                     && matches!(c.args.first(), Some(Expr::Str(m, _)) if from_fastify(m))
             }
             _ => false,
-        })
+        });
+    cx.state::<FilesUsingFastify>().0.insert(file, uses);
+    uses
 }
 
 /// The instance parameter of the default export of an `app` module (its function, name and

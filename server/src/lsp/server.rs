@@ -42,6 +42,8 @@ struct Shared {
     state: Mutex<State>,
     /// The user is told once that something failed; later failures are only logged.
     told_of_failure: AtomicBool,
+    /// Set by `shutdown`, so that the process exits with 0 on `exit` (1 without it).
+    shut_down: Arc<AtomicBool>,
 }
 
 #[derive(Deserialize, Default)]
@@ -52,12 +54,13 @@ pub struct InventoryParams {
 }
 
 impl Backend {
-    pub fn new(client: Client) -> Backend {
+    pub fn new(client: Client, shut_down: Arc<AtomicBool>) -> Backend {
         Backend {
             shared: Arc::new(Shared {
                 client,
                 state: Mutex::new(State::default()),
                 told_of_failure: AtomicBool::new(false),
+                shut_down,
             }),
         }
     }
@@ -863,6 +866,7 @@ impl LanguageServer for Backend {
     }
 
     async fn shutdown(&self) -> Result<()> {
+        self.shared.shut_down.store(true, Ordering::SeqCst);
         Ok(())
     }
 

@@ -15,7 +15,7 @@ use crate::facts;
 use crate::features::{Analysis, DocsTable};
 use crate::inventory::Inventory;
 use crate::syntax::{self, Grammar};
-use crate::workspace::{read_source, Config, Workspace, CONFIG_FILE};
+use crate::workspace::{path_inside, read_inside, read_source, Config, Workspace, CONFIG_FILE};
 
 use super::convert::{self, Encoding};
 
@@ -68,9 +68,7 @@ impl Snapshot {
         if let Some((rope, _)) = self.open.get(rel) {
             return Some(rope.clone());
         }
-        std::fs::read_to_string(self.root.join(rel))
-            .ok()
-            .map(|t| Rope::from_str(&t))
+        read_inside(&self.root, rel).map(|t| Rope::from_str(&t))
     }
 
     pub fn version(&self, rel: &str) -> Option<i32> {
@@ -137,7 +135,7 @@ impl SnapshotJob {
 impl State {
     pub fn add_project(&mut self, root: PathBuf) -> usize {
         let (config, config_problem) = load_config(&root, &self.settings);
-        let table_text = std::fs::read_to_string(root.join(&config.docs.table)).ok();
+        let table_text = read_inside(&root, &config.docs.table);
         self.projects.push(Project {
             workspace: Workspace::new(root.clone(), config),
             root,
@@ -264,24 +262,25 @@ impl State {
         let Some(p) = self.projects.get_mut(project) else {
             return;
         };
-        let path = p.root.join(rel);
+        // What is gone, or lies outside the workspace through a symbolic link, is not read.
+        let path = path_inside(&p.root, rel);
         if rel == p.workspace.config().docs.table {
-            p.table_text = std::fs::read_to_string(&path).ok();
+            p.table_text = path.and_then(|path| std::fs::read_to_string(path).ok());
         } else if crate::workspace::is_resolution_config(file_name(rel)) {
-            match std::fs::read_to_string(&path) {
-                Ok(text) => {
+            match path.and_then(|path| std::fs::read_to_string(path).ok()) {
+                Some(text) => {
                     // A broken tsconfig keeps its last good reading.
                     let _ = p.workspace.set_resolution_config(rel, &text);
                 }
-                Err(_) => p.workspace.remove(rel),
+                None => p.workspace.remove(rel),
             }
         } else if p.workspace.wants(rel) {
             let max = p.workspace.config().index.max_file_size;
             // `set_text` parses a schema file as one, a source file as source.
-            if read_source(&path, max)
-                .and_then(|t| p.workspace.set_text(rel, &t))
-                .is_err()
-            {
+            let read = path
+                .ok_or_else(|| "not inside the workspace".to_string())
+                .and_then(|path| read_source(&path, max));
+            if read.and_then(|t| p.workspace.set_text(rel, &t)).is_err() {
                 p.workspace.remove(rel);
             }
         }
@@ -337,7 +336,7 @@ impl State {
         };
         let (config, problem) = load_config(&p.root, &settings);
         let reindex = config.index != p.workspace.config().index;
-        p.table_text = std::fs::read_to_string(p.root.join(&config.docs.table)).ok();
+        p.table_text = read_inside(&p.root, &config.docs.table);
         p.workspace.set_config(config);
         p.config_problem = problem;
         p.generation += 1;
@@ -444,7 +443,14 @@ fn file_name(rel: &str) -> &str {
 }
 
 fn rel_string(rel: &Path) -> Option<String> {
-    let parts: Option<Vec<&str>> = rel.components().map(|c| c.as_os_str().to_str()).collect();
+    // `src/../../x.ts` is not inside the root it starts with.
+    let parts: Option<Vec<&str>> = rel
+        .components()
+        .map(|c| match c {
+            std::path::Component::Normal(part) => part.to_str(),
+            _ => None,
+        })
+        .collect();
     let joined = parts?.join("/");
     (!joined.is_empty()).then_some(joined)
 }

@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream};
 use tokio::sync::mpsc;
 use tower_lsp_server::ls_types::Uri;
-use tower_lsp_server::Server;
 
 use crate::workspace::{Config, Workspace};
 
@@ -24,7 +23,7 @@ impl Session {
         let (client, server) = tokio::io::duplex(1 << 20);
         let (server_read, server_write) = tokio::io::split(server);
         let (service, socket) = super::service();
-        tokio::spawn(Server::new(server_read, server_write, socket).serve(service));
+        tokio::spawn(super::serve(server_read, server_write, service, socket));
         let (client_read, writer) = tokio::io::split(client);
         let (tx, incoming) = mpsc::unbounded_channel();
         tokio::spawn(async move {
@@ -432,4 +431,54 @@ async fn tables_navigate_to_schema_files_and_hover_there() {
         .request("workspace/symbol", json!({"query": "order_items"}))
         .await;
     assert_eq!(symbols["result"][0]["name"], "order_items", "{symbols}");
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn a_changed_file_that_links_out_of_the_workspace_is_not_read() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let outside = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("src")).expect("src");
+    std::fs::write(dir.path().join("src/routes.ts"), ROUTES).expect("write");
+    let secret = "import { Router } from 'express';\nconst router = Router();\nrouter.get('/secret', (req, res) => res.send('s'));\nexport default router;\n";
+    std::fs::write(outside.path().join("secret.ts"), secret).expect("write");
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.ts"),
+        dir.path().join("src/secret.ts"),
+    )
+    .expect("link");
+    let mut s = Session::start();
+    s.initialize(dir.path()).await;
+    let root_uri = Uri::from_file_path(dir.path()).expect("absolute");
+    let paths = |inventory: &Value| -> Vec<String> {
+        inventory["result"]["routes"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|r| r["path"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    for _ in 0..200 {
+        let inventory = s
+            .request(super::INVENTORY_REQUEST, json!({"uri": root_uri.as_str()}))
+            .await;
+        if !paths(&inventory).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // The editor's watcher reports the link (and a path that climbs out of the root) as changed.
+    let climbing = format!("{}/src/../../x.ts", root_uri.as_str());
+    s.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({"changes": [{"uri": file_uri(dir.path(), "src/secret.ts"), "type": 2},
+                           {"uri": climbing, "type": 1}]}),
+    )
+    .await;
+    let inventory = s
+        .request(super::INVENTORY_REQUEST, json!({"uri": root_uri.as_str()}))
+        .await;
+    assert_eq!(paths(&inventory), vec!["/a"], "{inventory}");
 }

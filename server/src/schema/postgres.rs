@@ -175,6 +175,17 @@ pub fn introspect(url: &str) -> Result<Vec<Table>, String> {
         .read_only(true)
         .start()
         .map_err(|e| fail("could not start a read-only transaction", &e))?;
+    // Proven, not assumed: nothing is read unless the server says the transaction is read-only
+    // (the live tests go through here, so they fail if it ever is not).
+    let read_only: String = tx
+        .query_one("SHOW transaction_read_only", &[])
+        .map_err(|e| fail("could not start a read-only transaction", &e))?
+        .get(0);
+    if read_only != "on" {
+        return Err(format!(
+            "{shown}: the transaction is not read-only; nothing was read"
+        ));
+    }
     let rows = tx
         .query(COLUMNS_SQL, &[])
         .map_err(|e| fail("could not read the columns", &e))?;

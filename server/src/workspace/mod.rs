@@ -130,6 +130,17 @@ impl Workspace {
             return Err(LoadError::NotADirectory(root.to_path_buf()));
         }
         let found = walk::walk(root, &config.index);
+        Ok(Self::load_found(root, config, found, progress))
+    }
+
+    /// Indexes the files a [`walk`] found. Files may have changed since the walk: one that is
+    /// gone or unreadable by now is a problem, the rest is indexed.
+    pub fn load_found(
+        root: &Path,
+        config: Config,
+        found: Found,
+        progress: &(dyn Fn(usize, usize) + Sync),
+    ) -> (Workspace, Vec<Problem>) {
         let mut problems: Vec<Problem> = found
             .problems
             .iter()
@@ -207,7 +218,7 @@ impl Workspace {
                 }),
             }
         }
-        Ok((ws, problems))
+        (ws, problems)
     }
 
     pub fn root(&self) -> &Path {
@@ -392,6 +403,19 @@ pub fn extract_text(rel: &str, text: &str) -> Result<FileFacts, String> {
     let tree =
         syntax::parse(grammar, text, None).ok_or_else(|| "could not be parsed".to_string())?;
     Ok(facts::extract(&tree, text))
+}
+
+/// The real path of `rel` under `root` when it is inside the workspace: a symbolic link (or a
+/// `..`) leading out of it is not followed, so nothing outside the workspace is read.
+pub fn path_inside(root: &Path, rel: &str) -> Option<PathBuf> {
+    let real = root.join(rel).canonicalize().ok()?;
+    let real_root = root.canonicalize().ok()?;
+    real.starts_with(&real_root).then_some(real)
+}
+
+/// Reads a text file of the workspace (see [`path_inside`]).
+pub fn read_inside(root: &Path, rel: &str) -> Option<String> {
+    std::fs::read_to_string(path_inside(root, rel)?).ok()
 }
 
 /// Reads a source file, refusing what is not source text: too large, binary, not UTF-8.
