@@ -2,7 +2,8 @@
 //! on the same files, the parse floor, a cold index, memory, feature latencies and the cost of a
 //! keystroke. Figures go to BENCHMARKS.md; this is not a test and asserts nothing.
 //!
-//! `cargo bench --bench workspace -- --files 2000 --lines 100000 [--seed 7] [--keep DIR]`
+//! `cargo bench --bench workspace -- --files 2000 --lines 100000 [--seed 7] [--keep DIR]
+//! [--edits 1000]`
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -18,6 +19,8 @@ struct Options {
     lines: usize,
     seed: u64,
     keep: Option<PathBuf>,
+    /// Keystrokes measured through the in-process language server.
+    edits: usize,
 }
 
 fn options() -> Options {
@@ -26,6 +29,7 @@ fn options() -> Options {
         lines: 100_000,
         seed: 7,
         keep: None,
+        edits: 1000,
     };
     let args: Vec<String> = std::env::args().collect();
     let mut i = 1;
@@ -36,6 +40,7 @@ fn options() -> Options {
             "--lines" => o.lines = value.parse().unwrap_or(o.lines),
             "--seed" => o.seed = value.parse().unwrap_or(o.seed),
             "--keep" => o.keep = Some(PathBuf::from(value)),
+            "--edits" => o.edits = value.parse().unwrap_or(o.edits),
             // `cargo bench` passes `--bench`; anything else is ignored.
             _ => {
                 i += 1;
@@ -68,7 +73,7 @@ const VERBS: [&str; 5] = ["get", "post", "put", "patch", "delete"];
 /// Writes a backend of `files` files and about `lines` lines: route modules mounted through an
 /// index router, controllers, services with SQL, Socket.IO handlers, and the many plain modules
 /// (utilities, models) that real backends mostly consist of. One route file has ~2,000 lines, for
-/// the keystroke measurement.
+/// the keystroke measurement. Every fourth route has no doc comment: a diagnostic.
 fn generate(root: &Path, o: &Options) -> std::io::Result<PathBuf> {
     let mut rng = Rng(o.seed);
     let src = root.join("src");
@@ -120,9 +125,15 @@ fn generate(root: &Path, o: &Options) -> std::io::Result<PathBuf> {
             } else {
                 "authenticate, "
             };
+            // Every fourth route is undocumented, so that every route file has diagnostics.
+            let doc = if n % 4 == 3 {
+                String::new()
+            } else {
+                format!("/** Handles {verb} item {n}. */\n")
+            };
             writeln!(
                 routes,
-                "/** Handles {verb} item {n}. */\nrouter.{verb}('/items{n}/:id', {auth}ctrl.h{n});\n"
+                "{doc}router.{verb}('/items{n}/:id', {auth}ctrl.h{n});\n"
             )
             .ok();
             writeln!(controller, "  h{n} = async (req: any, res: any) => {{\n    res.json({{ id: req.params.id, n: {n} }});\n  }};").ok();
@@ -315,6 +326,10 @@ fn main() {
         keystroke.push(t.elapsed());
     }
 
+    // 5. The same keystroke through the language server, in process: didChange of one
+    //    character → the publishDiagnostics of that version.
+    let (indexed, lsp_keystroke) = lsp_keystrokes(&root, &big, o.edits, inventory.routes.len());
+
     let symbol_count = inventory.routes.len() + inventory.socket_events.len();
     println!("| measure | value |");
     println!("|---|---|");
@@ -371,5 +386,190 @@ fn main() {
         ms(percentile(&mut symbols, 0.5)),
         ms(percentile(&mut symbols, 0.99))
     );
-    println!("| keystroke in a 2,000-line file → diagnostics, p50 / p99 (100 edits, full re-resolve) | {} / {} |", ms(percentile(&mut keystroke, 0.5)), ms(percentile(&mut keystroke, 0.99)));
+    println!(
+        "| keystroke in a 2,000-line file → diagnostics, engine, p50 / p99 (100 edits) | {} / {} |",
+        ms(percentile(&mut keystroke, 0.5)),
+        ms(percentile(&mut keystroke, 0.99))
+    );
+    let mut lsp_keystroke = lsp_keystroke;
+    println!("| LSP: initialized → index done | {} |", ms(indexed));
+    println!(
+        "| LSP: didChange → publishDiagnostics, p50 / p99 ({} edits, {} ms debounce included) | {} / {} |",
+        lsp_keystroke.len(),
+        DIAGNOSTICS_DELAY_MS,
+        ms(percentile(&mut lsp_keystroke, 0.5)),
+        ms(percentile(&mut lsp_keystroke, 0.99))
+    );
+}
+
+/// The language server's pause for typing before it computes diagnostics (lsp/server.rs).
+const DIAGNOSTICS_DELAY_MS: u64 = 50;
+
+/// Drives the language server in process over a duplex pipe: the time from `initialized` until
+/// the inventory holds all `routes`, then `edits` keystrokes in `big`, each timed from `didChange`
+/// to the `publishDiagnostics` of its version.
+fn lsp_keystrokes(
+    root: &Path,
+    big: &Path,
+    edits: usize,
+    routes: usize,
+) -> (Duration, Vec<Duration>) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_stack_size(64 * 1024 * 1024)
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let mut client = Client::start();
+        let root_uri = format!("file://{}", root.display());
+        let big_uri = format!("file://{}", big.display());
+        client
+            .request(
+                "initialize",
+                serde_json::json!({"capabilities": {}, "workspaceFolders": [{"uri": root_uri, "name": "bench"}]}),
+            )
+            .await;
+        let t = Instant::now();
+        client.notify("initialized", serde_json::json!({})).await;
+        // Indexing is done when the server's inventory holds every route the engine found.
+        loop {
+            let inventory = client
+                .request("backendBrain/inventory", serde_json::json!({}))
+                .await;
+            if inventory["result"]["routes"].as_array().map_or(0, Vec::len) >= routes {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        let indexed = t.elapsed();
+        let text = std::fs::read_to_string(big).unwrap_or_default();
+        client
+            .notify(
+                "textDocument/didOpen",
+                serde_json::json!({"textDocument": {"uri": big_uri, "languageId": "typescript", "version": 1, "text": text}}),
+            )
+            .await;
+        client.diagnostics(&big_uri, 1).await;
+        let line = text.lines().position(|l| l.contains("Handles")).unwrap_or(0);
+        let column = text.lines().nth(line).and_then(|l| l.find("Handles")).unwrap_or(0) + 7;
+        let mut samples = Vec::new();
+        for i in 0..edits {
+            let version = i as i64 + 2;
+            let ch = if i % 2 == 0 { "x" } else { "y" };
+            let t = Instant::now();
+            client
+                .notify(
+                    "textDocument/didChange",
+                    serde_json::json!({
+                        "textDocument": {"uri": big_uri, "version": version},
+                        "contentChanges": [{"range": {"start": {"line": line, "character": column}, "end": {"line": line, "character": column}}, "text": ch}],
+                    }),
+                )
+                .await;
+            client.diagnostics(&big_uri, version).await;
+            samples.push(t.elapsed());
+        }
+        (indexed, samples)
+    })
+}
+
+/// The editor's side of an in-process session.
+struct Client {
+    writer: tokio::io::WriteHalf<tokio::io::DuplexStream>,
+    incoming: tokio::sync::mpsc::UnboundedReceiver<serde_json::Value>,
+    next_id: i64,
+}
+
+impl Client {
+    fn start() -> Client {
+        use tokio::io::{AsyncBufReadExt, AsyncReadExt};
+        let (client, server) = tokio::io::duplex(1 << 20);
+        let (server_read, server_write) = tokio::io::split(server);
+        let (service, socket) = backend_brain::lsp::service();
+        tokio::spawn(backend_brain::lsp::serve(
+            server_read,
+            server_write,
+            service,
+            socket,
+        ));
+        let (client_read, writer) = tokio::io::split(client);
+        let (tx, incoming) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut reader = tokio::io::BufReader::new(client_read);
+            loop {
+                let mut length = 0usize;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let line = line.trim();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(n) = line.strip_prefix("Content-Length: ") {
+                        length = n.parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).await.is_err() {
+                    return;
+                }
+                if let Ok(message) = serde_json::from_slice(&body) {
+                    if tx.send(message).is_err() {
+                        return;
+                    }
+                }
+            }
+        });
+        Client {
+            writer,
+            incoming,
+            next_id: 1,
+        }
+    }
+
+    async fn send(&mut self, message: serde_json::Value) {
+        use tokio::io::AsyncWriteExt;
+        let body = message.to_string();
+        let framed = format!("Content-Length: {}\r\n\r\n{body}", body.len());
+        self.writer
+            .write_all(framed.as_bytes())
+            .await
+            .expect("the server reads");
+    }
+
+    async fn notify(&mut self, method: &str, params: serde_json::Value) {
+        self.send(serde_json::json!({"jsonrpc": "2.0", "method": method, "params": params}))
+            .await;
+    }
+
+    async fn request(&mut self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(
+            serde_json::json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}),
+        )
+        .await;
+        loop {
+            let message = self.incoming.recv().await.expect("the server is alive");
+            if message.get("method").is_none() && message["id"] == serde_json::json!(id) {
+                return message;
+            }
+        }
+    }
+
+    /// Waits for the diagnostics of `uri` at `version`.
+    async fn diagnostics(&mut self, uri: &str, version: i64) {
+        loop {
+            let message = self.incoming.recv().await.expect("the server is alive");
+            let params = &message["params"];
+            if message["method"] == "textDocument/publishDiagnostics"
+                && params["uri"] == uri
+                && params["version"] == version
+            {
+                return;
+            }
+        }
+    }
 }

@@ -1,0 +1,9 @@
+//! The SQL migration reader on arbitrary text.
+#![no_main]
+
+use backend_brain::schema::parse_schema_file;
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let _ = parse_schema_file("db/0001_init.sql", &String::from_utf8_lossy(data));
+});
