@@ -4,9 +4,11 @@
 //! decorators, and every call with its symbolic arguments. Framework modules interpret them during
 //! cross-file resolution; nothing here knows what a route is.
 
+mod congruent;
 mod env;
 mod extract;
 
+pub use congruent::{congruent, SpanMoves};
 pub use extract::extract;
 
 /// A byte range in a file, with the 0-based row and byte column of its start.

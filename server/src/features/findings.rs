@@ -36,15 +36,28 @@ pub struct Related {
 impl Analysis<'_> {
     /// Every finding of the workspace, by file. Files without findings are absent.
     pub fn diagnostics(&self) -> BTreeMap<FileId, Vec<Finding>> {
+        self.findings(&|_| true)
+    }
+
+    /// The findings of some files only (after an edit that can only have changed theirs),
+    /// without judging every route of the workspace.
+    pub fn diagnostics_in(&self, files: &HashSet<FileId>) -> BTreeMap<FileId, Vec<Finding>> {
+        self.findings(&|file| files.contains(&file))
+    }
+
+    fn findings(&self, wanted: &dyn Fn(FileId) -> bool) -> BTreeMap<FileId, Vec<Finding>> {
         let ignored = self.ignored_files();
         let mut out: BTreeMap<FileId, Vec<Finding>> = BTreeMap::new();
         let mut push = |finding: Finding| {
-            if finding.severity != Severity::Off && !ignored.contains(&finding.target.file) {
+            if finding.severity != Severity::Off
+                && wanted(finding.target.file)
+                && !ignored.contains(&finding.target.file)
+            {
                 out.entry(finding.target.file).or_default().push(finding);
             }
         };
         let settings = &self.config.diagnostics;
-        for route in self.undocumented() {
+        for route in self.undocumented().filter(|r| wanted(r.location.file)) {
             push(Finding {
                 target: name_target(&route.location),
                 severity: settings.undocumented_route,
@@ -54,10 +67,10 @@ impl Analysis<'_> {
                 related: Vec::new(),
             });
         }
-        for finding in self.duplicates() {
+        for finding in self.duplicates(wanted) {
             push(finding);
         }
-        for finding in self.unmatched_events() {
+        for finding in self.unmatched_events(wanted) {
             push(finding);
         }
         for findings in out.values_mut() {
@@ -125,10 +138,16 @@ impl Analysis<'_> {
             .collect()
     }
 
-    /// The same method and full path registered at more than one place.
-    fn duplicates(&self) -> Vec<Finding> {
+    /// The same method and full path registered at more than one place, for the routes of the
+    /// wanted files.
+    fn duplicates(&self, wanted: &dyn Fn(FileId) -> bool) -> Vec<Finding> {
+        let routes = || self.inventory.routes.iter().filter(|r| !r.dynamic);
+        let keys: HashSet<(&str, &str)> = routes()
+            .filter(|r| wanted(r.location.file))
+            .map(|r| (r.method.as_str(), r.path.as_str()))
+            .collect();
         let mut groups: HashMap<(&str, &str), Vec<&Route>> = HashMap::new();
-        for route in self.inventory.routes.iter().filter(|r| !r.dynamic) {
+        for route in routes().filter(|r| keys.contains(&(r.method.as_str(), r.path.as_str()))) {
             let group = groups.entry((&route.method, &route.path)).or_default();
             if !group.iter().any(|r| r.location == route.location) {
                 group.push(route);
@@ -165,7 +184,7 @@ impl Analysis<'_> {
     /// Events emitted that nothing handles, and handlers of events nothing emits. A side (server
     /// or client) is judged only when the other side is in the workspace, and not at all when the
     /// other side emits or handles names computed at run time that could be anything.
-    fn unmatched_events(&self) -> Vec<Finding> {
+    fn unmatched_events(&self, wanted: &dyn Fn(FileId) -> bool) -> Vec<Finding> {
         let events = &self.inventory.socket_events;
         let other = |side: &str| if side == "server" { "client" } else { "server" };
         let present: HashSet<&str> = events.iter().map(|e| e.side.as_str()).collect();
@@ -182,14 +201,16 @@ impl Analysis<'_> {
             }
             Some(names)
         };
+        // The names each side emits and handles, computed once per kind and side.
+        let mut known: HashMap<(&str, &str), Option<HashSet<&str>>> = HashMap::new();
         let mut out = Vec::new();
-        for e in events {
+        for e in events.iter().filter(|e| wanted(e.location.file)) {
             let Some(name) = &e.name else { continue };
             let far = other(&e.side);
             if !present.contains(far) {
                 continue;
             }
-            let (wanted, code, severity, message) = if e.kind == "emit" {
+            let (kind, code, severity, message) = if e.kind == "emit" {
                 (
                     "on",
                     UNHANDLED_EVENT,
@@ -204,10 +225,9 @@ impl Analysis<'_> {
                     format!("no {far} code emits `{name}`"),
                 )
             };
-            if let Some(known) = names(wanted, far) {
-                if !known.contains(name.as_str()) {
-                    out.push(event_finding(e, code, severity, message));
-                }
+            let names = known.entry((kind, far)).or_insert_with(|| names(kind, far));
+            if names.as_ref().is_some_and(|n| !n.contains(name.as_str())) {
+                out.push(event_finding(e, code, severity, message));
             }
         }
         out

@@ -618,6 +618,7 @@ mod tests {
             reach: Default::default(),
             location: Location::default(),
             doc: None,
+            declared_doc: None,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::resolve::graph::{
 };
 use crate::resolve::value::Text;
 use crate::resolve::Resolution;
+use crate::workspace::FileId;
 
 use super::{Handler, Inventory, Location, Route, SocketEvent};
 
@@ -160,6 +161,7 @@ fn flatten(
         files,
         resolution,
         extra_auth,
+        comments: files.iter().map(|(_, f)| call_docs(f)).collect(),
         reached: vec![false; graph.nodes.len()],
         out: Vec::new(),
     };
@@ -197,6 +199,8 @@ struct Flattener<'a> {
     files: &'a [(&'a str, &'a FileFacts)],
     resolution: &'a Resolution,
     extra_auth: &'a [String],
+    /// Each file's [`call_docs`].
+    comments: Vec<HashMap<u32, &'a str>>,
     reached: Vec<bool>,
     out: Vec<Route>,
 }
@@ -215,12 +219,18 @@ impl Flattener<'_> {
             middleware.extend(route.middleware.iter().cloned());
             let full = join_paths(&inherited.prefix, &route.path);
             let handler = route.handler.as_ref().map(|h| handler(h, self.paths));
-            let doc = self
+            let declared_doc = self
                 .resolution
                 .docs
                 .get(&(route.site.file, route.site.call.start))
-                .cloned()
-                .or_else(|| handler_doc(route.handler.as_ref(), self.files));
+                .cloned();
+            let comment = self.comments[route.site.file as usize]
+                .get(&route.site.call.start)
+                .copied();
+            let files = self.files;
+            let doc = route_doc(comment, declared_doc.as_deref(), handler.as_ref(), &|f| {
+                files.get(f as usize).map(|(_, facts)| *facts)
+            });
             self.out.push(Route {
                 method: route.method.clone(),
                 path: full.text,
@@ -245,6 +255,7 @@ impl Flattener<'_> {
                     name: route.site.name,
                 },
                 doc,
+                declared_doc,
             });
         }
         for mount in self.graph.mounts.iter().filter(|m| m.parent == node_id) {
@@ -281,10 +292,29 @@ fn path_under(path: &str, prefix: &str) -> bool {
     prefix.is_empty() || path == prefix || path.starts_with(&format!("{prefix}/"))
 }
 
-fn handler_doc(handler: Option<&HandlerRef>, files: &[(&str, &FileFacts)]) -> Option<String> {
-    let (file, span) = handler?.definition?;
-    let facts = files.get(file as usize)?.1;
+/// Doc comments of a file's call statements by the call's start offset (a chain's inner calls
+/// start there too).
+pub(crate) fn call_docs(facts: &FileFacts) -> HashMap<u32, &str> {
     facts
+        .calls
+        .iter()
+        .filter_map(|c| Some((c.expr.span()?.start, c.doc.as_deref()?)))
+        .collect()
+}
+
+/// A route's documentation: the doc comment above its registration, else what its framework
+/// declares (`@ApiOperation`), else the doc comment of its handler function.
+pub(crate) fn route_doc<'a>(
+    comment: Option<&str>,
+    declared: Option<&str>,
+    handler: Option<&Handler>,
+    facts_of: &dyn Fn(FileId) -> Option<&'a FileFacts>,
+) -> Option<String> {
+    if let Some(doc) = comment.or(declared) {
+        return Some(doc.to_string());
+    }
+    let (file, span) = handler?.definition?;
+    facts_of(file)?
         .functions
         .iter()
         .find(|f| f.name_span == span)

@@ -6,6 +6,7 @@
 pub(crate) mod build;
 pub(crate) mod chain;
 mod effects;
+mod follow;
 pub(crate) mod render;
 
 pub use build::build;
@@ -14,6 +15,7 @@ pub use effects::{
     link as link_effects, Integration, IntegrationCall, IntegrationUse, Notification,
     NotificationUse, PiiUse, Reach, Trigger,
 };
+pub use follow::{follow, FileMoves};
 pub use render::{render_chain, render_expected, render_tables};
 
 use serde::Serialize;
@@ -107,6 +109,10 @@ pub struct Route {
     /// The JSDoc block above the registration or the handler.
     #[serde(skip)]
     pub doc: Option<String>,
+    /// What the framework declares as the route's summary (`@ApiOperation`), kept so that the
+    /// doc can be read again after an edit.
+    #[serde(skip)]
+    pub declared_doc: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]

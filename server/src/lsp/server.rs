@@ -20,7 +20,7 @@ use tower_lsp_server::{Client, LanguageServer};
 use crate::facts::FileFacts;
 use crate::features::{self, ActionKind, FileEdit, Target};
 use crate::workspace::config::Severity;
-use crate::workspace::{self, extract_text, read_source, CONFIG_FILE};
+use crate::workspace::{self, extract_text, read_source, FileId, CONFIG_FILE};
 
 use super::convert::{self, Encoding};
 use super::state::{settings_of, ClientCaps, Snapshot, State};
@@ -256,11 +256,77 @@ impl Shared {
         });
     }
 
+    /// Publishes the diagnostics of an edited file, and of the files whose diagnostics point
+    /// into it, after the edit was followed without resolving: nothing else can have changed.
+    async fn publish_edited(
+        self: &Arc<Self>,
+        project: usize,
+        snapshot: Arc<Snapshot>,
+        edited: Option<FileId>,
+    ) {
+        let Some(edited) = edited else {
+            return;
+        };
+        let encoding = self.encoding();
+        let snap = snapshot.clone();
+        let Ok(batches) = self
+            .guarded("diagnostics", move || {
+                let mut files = HashSet::from([edited]);
+                let first = snap.analysis().diagnostics_in(&files);
+                files.extend(
+                    first
+                        .values()
+                        .flatten()
+                        .flat_map(|f| f.related.iter().map(|r| r.target.file)),
+                );
+                let files: Vec<String> = files
+                    .iter()
+                    .filter_map(|f| snap.inventory.files.get(*f as usize).cloned())
+                    .collect();
+                let mut batches = diagnostics(&snap, encoding, Some(&files));
+                for rel in files {
+                    batches.entry(rel).or_default();
+                }
+                batches
+            })
+            .await
+        else {
+            return;
+        };
+        let send: Vec<(Uri, Vec<Diagnostic>, Option<i32>)> = {
+            let mut state = self.lock();
+            match state.projects.get_mut(project) {
+                Some(p) if p.generation == snapshot.generation => batches
+                    .into_iter()
+                    .filter(|(rel, list)| {
+                        let was = if list.is_empty() {
+                            p.published.remove(rel)
+                        } else {
+                            !p.published.insert(rel.clone())
+                        };
+                        was || !list.is_empty()
+                    })
+                    .filter_map(|(rel, list)| {
+                        Some((uri_of(&snapshot.root, &rel)?, list, snapshot.version(&rel)))
+                    })
+                    .collect(),
+                _ => return,
+            }
+        };
+        // Let go of the snapshot first, so that the next keystroke can move it without a copy.
+        drop(snapshot);
+        for (uri, diagnostics, version) in send {
+            self.client
+                .publish_diagnostics(uri, diagnostics, version)
+                .await;
+        }
+    }
+
     async fn publish(self: &Arc<Self>, project: usize, snapshot: Arc<Snapshot>) {
         let encoding = self.encoding();
         let snap = snapshot.clone();
         let Ok(batches) = self
-            .guarded("diagnostics", move || diagnostics(&snap, encoding))
+            .guarded("diagnostics", move || diagnostics(&snap, encoding, None))
             .await
         else {
             return;
@@ -558,10 +624,24 @@ fn severity(s: Severity) -> Option<DiagnosticSeverity> {
     }
 }
 
-/// Every file's diagnostics, by root-relative path.
-fn diagnostics(snapshot: &Snapshot, encoding: Encoding) -> BTreeMap<String, Vec<Diagnostic>> {
+/// Every file's diagnostics, by root-relative path; with `only`, those of these source files.
+fn diagnostics(
+    snapshot: &Snapshot,
+    encoding: Encoding,
+    only: Option<&[String]>,
+) -> BTreeMap<String, Vec<Diagnostic>> {
     let mut out = BTreeMap::new();
-    for (file, findings) in snapshot.analysis().diagnostics() {
+    let findings = match only {
+        None => snapshot.analysis().diagnostics(),
+        Some(rels) => {
+            let files = rels
+                .iter()
+                .filter_map(|rel| snapshot.file_id(rel))
+                .collect();
+            snapshot.analysis().diagnostics_in(&files)
+        }
+    };
+    for (file, findings) in findings {
         let Some(rel) = snapshot.inventory.files.get(file as usize) else {
             continue;
         };
@@ -596,6 +676,9 @@ fn diagnostics(snapshot: &Snapshot, encoding: Encoding) -> BTreeMap<String, Vec<
             })
             .collect();
         out.insert(rel.clone(), list);
+    }
+    if only.is_some() {
+        return out;
     }
     // Rows of the route table document whose route is gone.
     let analysis = snapshot.analysis();
@@ -892,7 +975,12 @@ impl LanguageServer for Backend {
             .shared
             .mutate(|s| s.change(&doc.uri, doc.version, params.content_changes));
         match applied {
-            Ok(Ok(project)) => self.shared.schedule_diagnostics(project),
+            Ok(Ok((project, None))) => self.shared.schedule_diagnostics(project),
+            Ok(Ok((project, Some(snapshot)))) => {
+                // Only this document's spans moved: its diagnostics are ready now.
+                let edited = snapshot.locate(&doc.uri);
+                self.shared.publish_edited(project, snapshot, edited).await
+            }
             Ok(Err(message)) => {
                 self.shared
                     .client

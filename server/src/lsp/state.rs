@@ -15,7 +15,9 @@ use crate::facts;
 use crate::features::{Analysis, DocsTable};
 use crate::inventory::Inventory;
 use crate::syntax::{self, Grammar};
-use crate::workspace::{path_inside, read_inside, read_source, Config, Workspace, CONFIG_FILE};
+use crate::workspace::{
+    path_inside, read_inside, read_source, Config, FileId, Workspace, CONFIG_FILE,
+};
 
 use super::convert::{self, Encoding};
 
@@ -47,6 +49,7 @@ pub struct Project {
 }
 
 /// What reads see: the resolved inventory of one generation, with the texts it was built from.
+#[derive(Clone)]
 pub struct Snapshot {
     pub generation: u64,
     pub root: PathBuf,
@@ -69,6 +72,19 @@ impl Snapshot {
             return Some(rope.clone());
         }
         read_inside(&self.root, rel).map(|t| Rope::from_str(&t))
+    }
+
+    /// The inventory's id of a root-relative path.
+    pub fn file_id(&self, rel: &str) -> Option<FileId> {
+        let id = self.inventory.files.iter().position(|f| f == rel)?;
+        FileId::try_from(id).ok()
+    }
+
+    /// The inventory's id of a document inside this snapshot's root.
+    pub fn locate(&self, uri: &Uri) -> Option<FileId> {
+        let path = uri.to_file_path()?;
+        let rel = rel_string(path.strip_prefix(&self.root).ok()?)?;
+        self.file_id(&rel)
     }
 
     pub fn version(&self, rel: &str) -> Option<i32> {
@@ -185,13 +201,14 @@ impl State {
     }
 
     /// Applies a `didChange`: edits the rope and the old tree, reparses incrementally and
-    /// re-extracts the file's facts. Changes for an older or equal version are refused.
+    /// re-extracts the file's facts. Changes for an older or equal version are refused. Returns
+    /// the project, and its new snapshot when the edit could be followed without resolving.
     pub fn change(
         &mut self,
         uri: &Uri,
         version: i32,
         changes: Vec<TextDocumentContentChangeEvent>,
-    ) -> Result<usize, String> {
+    ) -> Result<(usize, Option<Arc<Snapshot>>), String> {
         let encoding = self.encoding;
         let mut doc = self
             .docs
@@ -243,10 +260,56 @@ impl State {
         }
         doc.version = version;
         let project = doc.project;
-        self.reanalyze(&mut doc);
+        let followed = self.follow_edit(&mut doc);
         self.docs.insert(uri.as_str().to_string(), doc);
-        self.touch(project);
-        Ok(project)
+        if followed.is_none() {
+            self.touch(project);
+        }
+        Ok((project, followed))
+    }
+
+    /// Re-extracts an edited document and, when the project's snapshot was current and the
+    /// edit left the file's facts congruent, moves the snapshot along the edit: the next
+    /// generation's snapshot without resolving. `None` when the caller must resolve.
+    fn follow_edit(&mut self, doc: &mut Document) -> Option<Arc<Snapshot>> {
+        let current = self
+            .projects
+            .get_mut(doc.project)
+            .filter(|p| doc.grammar.is_some() && doc.rel != p.workspace.config().docs.table)
+            .and_then(|p| {
+                let generation = p.generation;
+                p.snapshot.take_if(|s| s.generation == generation)
+            });
+        let Some(snapshot) = current else {
+            self.reanalyze(doc);
+            return None;
+        };
+        // Readers still holding the snapshot keep theirs; this one moves a copy.
+        let mut snapshot = Arc::try_unwrap(snapshot).unwrap_or_else(|shared| (*shared).clone());
+        let tree = doc
+            .grammar
+            .and_then(|g| syntax::parse(g, &doc.text, doc.tree.as_ref()));
+        let p = self.projects.get_mut(doc.project)?;
+        let Some(tree) = tree else {
+            doc.tree = None;
+            return None;
+        };
+        let facts = Arc::new(facts::extract(&tree, &doc.text));
+        doc.tree = Some(tree);
+        if !p
+            .workspace
+            .set_facts_following(&doc.rel, facts, &mut snapshot.inventory)
+        {
+            return None;
+        }
+        p.generation += 1;
+        snapshot.generation = p.generation;
+        snapshot
+            .open
+            .insert(doc.rel.clone(), (doc.rope.clone(), doc.version));
+        let snapshot = Arc::new(snapshot);
+        p.snapshot = Some(snapshot.clone());
+        Some(snapshot)
     }
 
     /// Closes a document: its tree is dropped and the file is read again from disk, where

@@ -101,6 +101,31 @@ impl Session {
         }
     }
 
+    /// Waits for the diagnostics of `uri` at `version`, answering the server's requests.
+    async fn diagnostics(&mut self, uri: &str, version: i64) -> Value {
+        loop {
+            let message = tokio::time::timeout(Duration::from_secs(60), self.incoming.recv())
+                .await
+                .expect("diagnostics in time")
+                .expect("the server is alive");
+            if let Some(server_id) = message
+                .get("id")
+                .filter(|_| message.get("method").is_some())
+            {
+                let reply = json!({"jsonrpc": "2.0", "id": server_id, "result": null});
+                self.send(reply).await;
+                continue;
+            }
+            let params = &message["params"];
+            if message["method"] == "textDocument/publishDiagnostics"
+                && params["uri"] == uri
+                && params["version"] == version
+            {
+                return params["diagnostics"].clone();
+            }
+        }
+    }
+
     async fn initialize(&mut self, root: &Path) -> Value {
         let uri = Uri::from_file_path(root).expect("absolute root");
         let reply = self
@@ -481,4 +506,58 @@ async fn a_changed_file_that_links_out_of_the_workspace_is_not_read() {
         .request(super::INVENTORY_REQUEST, json!({"uri": root_uri.as_str()}))
         .await;
     assert_eq!(paths(&inventory), vec!["/a"], "{inventory}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn typing_in_comments_moves_diagnostics_and_rereads_docs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "import express from 'express';\nconst app = express();\n/** Lists orders. */\napp.get('/orders', (req, res) => res.json([]));\n/* v1 */ app.get('/orders/:id', (req, res) => res.json({}));\n";
+    std::fs::write(dir.path().join("app.ts"), text).expect("write");
+    let mut s = Session::start();
+    s.initialize(dir.path()).await;
+    let uri = file_uri(dir.path(), "app.ts");
+    s.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": "typescript", "version": 1, "text": text}})).await;
+    let starts = |diagnostics: &Value| -> Vec<(u64, u64, String)> {
+        diagnostics
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|d| {
+                let start = &d["range"]["start"];
+                let label = d["message"].as_str().unwrap_or("").split(" is").next();
+                (
+                    start["line"].as_u64().unwrap_or(0),
+                    start["character"].as_u64().unwrap_or(0),
+                    label.unwrap_or("").to_string(),
+                )
+            })
+            .collect()
+    };
+    // Indexing may publish before the document is open; wait for the open version.
+    let opened = s.diagnostics(&uri, 1).await;
+    assert_eq!(starts(&opened), [(4, 13, "GET /orders/:id".to_string())]);
+
+    // Typing in the comment before the registration moves its diagnostic right.
+    let edit = |version: i64, line: u32, from: u32, to: u32, text: &str| {
+        json!({
+            "textDocument": {"uri": uri, "version": version},
+            "contentChanges": [{"range": {"start": {"line": line, "character": from}, "end": {"line": line, "character": to}}, "text": text}],
+        })
+    };
+    s.notify("textDocument/didChange", edit(2, 4, 5, 5, "x"))
+        .await;
+    let moved = s.diagnostics(&uri, 2).await;
+    assert_eq!(starts(&moved), [(4, 14, "GET /orders/:id".to_string())]);
+
+    // Emptying the doc comment of the first route makes it undocumented.
+    s.notify("textDocument/didChange", edit(3, 2, 4, 17, ""))
+        .await;
+    let emptied = s.diagnostics(&uri, 3).await;
+    assert_eq!(
+        starts(&emptied),
+        [
+            (3, 4, "GET /orders".to_string()),
+            (4, 14, "GET /orders/:id".to_string())
+        ]
+    );
 }

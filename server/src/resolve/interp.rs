@@ -57,7 +57,8 @@ pub struct SourceFile<'a> {
 pub struct Resolution {
     pub graph: MountGraph,
     pub events: Vec<SocketEventReg>,
-    /// Doc comments of call statements, by file and the call's start offset.
+    /// Documentation frameworks read from their own declarations (`@ApiOperation`), by file and
+    /// the registering call's start offset; doc comments are read from the facts.
     pub docs: HashMap<(FileId, u32), String>,
     /// What the architecture recognizers saw: jobs, caches, configuration reads, middleware.
     pub architecture: crate::architecture::Recorded,
@@ -139,17 +140,12 @@ impl<'a> Interp<'a> {
         modules: &'a ModuleResolver,
         options: &'a ResolveOptions,
     ) -> Self {
-        let mut docs = HashMap::new();
         let calls_by_scope = files
             .iter()
-            .enumerate()
-            .map(|(file, f)| {
+            .map(|f| {
                 let mut by_scope: HashMap<Scope, Vec<u32>> = HashMap::new();
                 for (i, call) in f.facts.calls.iter().enumerate() {
                     by_scope.entry(call.scope).or_default().push(i as u32);
-                    if let (Some(doc), Some(span)) = (&call.doc, call.expr.span()) {
-                        docs.insert((file as FileId, span.start), doc.clone());
-                    }
                 }
                 by_scope
             })
@@ -163,7 +159,7 @@ impl<'a> Interp<'a> {
             options,
             graph: MountGraph::default(),
             events: Vec::new(),
-            docs,
+            docs: HashMap::new(),
             calls: HashSet::new(),
             passed_in_callee: false,
             effects: Vec::new(),

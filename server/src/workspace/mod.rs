@@ -244,6 +244,44 @@ impl Workspace {
         self.files.insert(rel.to_string(), facts);
     }
 
+    /// Replaces a file's facts and, when the new facts are congruent with the old, moves
+    /// `inventory` — which must have been built from this workspace as it was — along the edit
+    /// instead of resolving again. `false` when that was not possible: `inventory` is then
+    /// unusable and the caller resolves afresh.
+    pub fn set_facts_following(
+        &mut self,
+        rel: &str,
+        facts: Arc<FileFacts>,
+        inventory: &mut Inventory,
+    ) -> bool {
+        let moves = self
+            .files
+            .get(rel)
+            .and_then(|old| crate::facts::congruent(old, &facts));
+        self.set_facts(rel, facts);
+        let (Some(moves), Some(file)) = (moves, inventory.files.iter().position(|f| f == rel))
+        else {
+            return false;
+        };
+        // The paths are read while the rest of the inventory moves.
+        let paths = std::mem::take(&mut inventory.files);
+        let followed = inventory::follow(
+            inventory,
+            &inventory::FileMoves {
+                file: file as FileId,
+                moves: &moves,
+            },
+            &|id| {
+                paths
+                    .get(id as usize)
+                    .and_then(|p| self.files.get(p))
+                    .map(Arc::as_ref)
+            },
+        );
+        inventory.files = paths;
+        followed
+    }
+
     /// Re-extracts one file from its text (a schema file is re-parsed; what it could not read
     /// is not an error here, see [`Workspace::set_schema_text`]).
     pub fn set_text(&mut self, rel: &str, text: &str) -> Result<(), String> {
