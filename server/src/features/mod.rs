@@ -17,7 +17,7 @@ mod tests;
 pub use actions::{Action, ActionKind, FileEdit};
 pub use docs_table::{DocRow, DocsTable};
 pub use findings::{Finding, Related};
-pub use symbols::{Lens, Symbol, SymbolKind};
+pub use symbols::{Lens, Symbol, SymbolIndex, SymbolKind};
 pub use tables::{LinePlace, TableSymbol};
 
 use crate::inventory::{Inventory, Location, Route, SocketEvent, TableAccess};

@@ -43,6 +43,42 @@ pub struct Lens {
     pub handler: Option<Target>,
 }
 
+/// The workspace's symbols with their lower-cased names and details, built once per inventory so
+/// that a query only scores them.
+#[derive(Clone, Debug, Default)]
+pub struct SymbolIndex {
+    entries: Vec<(Symbol, String, Option<String>)>,
+}
+
+impl SymbolIndex {
+    /// See [`Analysis::workspace_symbols`].
+    pub fn search(&self, query: &str) -> Vec<Symbol> {
+        let query = query.to_lowercase();
+        let mut scored: Vec<(i64, &Symbol)> = self
+            .entries
+            .iter()
+            .filter_map(|(s, name, detail)| {
+                let on_name = fuzzy_score(&query, name);
+                let on_detail = detail
+                    .as_deref()
+                    .and_then(|d| fuzzy_score(&query, d))
+                    .map(|score| score - 1);
+                Some((on_name.max(on_detail)?, s))
+            })
+            .collect();
+        let order = |(a, sa): &(i64, &Symbol), (b, sb): &(i64, &Symbol)| {
+            b.cmp(a).then_with(|| sa.name.cmp(&sb.name))
+        };
+        // Only the best are sorted: a short query matches most of a large workspace.
+        if scored.len() > MAX_SYMBOLS {
+            scored.select_nth_unstable_by(MAX_SYMBOLS, order);
+            scored.truncate(MAX_SYMBOLS);
+        }
+        scored.sort_by(order);
+        scored.into_iter().map(|(_, s)| s.clone()).collect()
+    }
+}
+
 /// Workspace symbol search returns at most this many symbols; editors show few more anyway.
 const MAX_SYMBOLS: usize = 256;
 
@@ -59,26 +95,21 @@ impl Analysis<'_> {
     /// Symbols whose name or handler fuzzily matches `query` (its characters in order), best
     /// matches first: a URL fragment typed as is lands on its route.
     pub fn workspace_symbols(&self, query: &str) -> Vec<Symbol> {
-        let query = query.to_lowercase();
-        let mut scored: Vec<(i64, Symbol)> = self
-            .all_symbols()
-            .filter_map(|s| {
-                let on_name = fuzzy_score(&query, &s.name.to_lowercase());
-                let on_detail = s
-                    .detail
-                    .as_deref()
-                    .and_then(|d| fuzzy_score(&query, &d.to_lowercase()))
-                    .map(|score| score - 1);
-                let score = on_name.max(on_detail)?;
-                Some((score, s))
-            })
-            .collect();
-        scored.sort_by(|(a, sa), (b, sb)| b.cmp(a).then_with(|| sa.name.cmp(&sb.name)));
-        scored
-            .into_iter()
-            .take(MAX_SYMBOLS)
-            .map(|(_, s)| s)
-            .collect()
+        self.symbol_index().search(query)
+    }
+
+    /// Every workspace symbol, ready to be searched many times.
+    pub fn symbol_index(&self) -> SymbolIndex {
+        SymbolIndex {
+            entries: self
+                .all_symbols()
+                .map(|s| {
+                    let name = s.name.to_lowercase();
+                    let detail = s.detail.as_deref().map(str::to_lowercase);
+                    (s, name, detail)
+                })
+                .collect(),
+        }
     }
 
     pub fn code_lenses(&self, file: FileId) -> Vec<Lens> {

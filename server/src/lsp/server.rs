@@ -1,7 +1,7 @@
 //! The `LanguageServer` implementation: document sync applied before any `.await`, reads on
 //! snapshots behind a panic boundary, background indexing with progress, and diagnostics.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
@@ -597,11 +597,24 @@ fn uri_of(root: &std::path::Path, rel: &str) -> Option<Uri> {
 
 /// A feature target as an LSP location (the target file's text read through the snapshot).
 fn location(snapshot: &Snapshot, target: &Target, encoding: Encoding) -> Option<Location> {
+    location_in(snapshot, &mut HashMap::new(), target, encoding)
+}
+
+/// [`location`] for many targets: each file's text is read once into `ropes`.
+fn location_in(
+    snapshot: &Snapshot,
+    ropes: &mut HashMap<FileId, Option<Rope>>,
+    target: &Target,
+    encoding: Encoding,
+) -> Option<Location> {
     let rel = snapshot.inventory.files.get(target.file as usize)?;
-    let rope = snapshot.rope(rel)?;
+    let rope = ropes
+        .entry(target.file)
+        .or_insert_with(|| snapshot.rope(rel))
+        .as_ref()?;
     Some(Location::new(
         uri_of(&snapshot.root, rel)?,
-        convert::range(&rope, target.start as usize, target.end as usize, encoding),
+        convert::range(rope, target.start as usize, target.end as usize, encoding),
     ))
 }
 
@@ -1291,9 +1304,10 @@ impl LanguageServer for Backend {
             let found = self
                 .shared()
                 .read("workspace symbols", move |encoding| {
+                    let mut ropes = HashMap::new();
                     snapshot
-                        .analysis()
-                        .workspace_symbols(&query)
+                        .symbols()
+                        .search(&query)
                         .into_iter()
                         .filter_map(|s| {
                             Some(WorkspaceSymbol {
@@ -1301,7 +1315,12 @@ impl LanguageServer for Backend {
                                 kind: symbol_kind(s.kind),
                                 tags: None,
                                 container_name: s.detail,
-                                location: OneOf::Left(location(&snapshot, &s.selection, encoding)?),
+                                location: OneOf::Left(location_in(
+                                    &snapshot,
+                                    &mut ropes,
+                                    &s.selection,
+                                    encoding,
+                                )?),
                                 data: None,
                             })
                         })

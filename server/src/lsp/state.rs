@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use ropey::Rope;
 use serde_json::Value;
@@ -12,7 +12,7 @@ use tower_lsp_server::ls_types::{TextDocumentContentChangeEvent, Uri};
 use tree_sitter::{InputEdit, Point, Tree};
 
 use crate::facts;
-use crate::features::{Analysis, DocsTable};
+use crate::features::{Analysis, DocsTable, SymbolIndex};
 use crate::inventory::Inventory;
 use crate::syntax::{self, Grammar};
 use crate::workspace::{
@@ -59,11 +59,17 @@ pub struct Snapshot {
     pub config: Config,
     /// Open documents at this generation: text and version.
     pub open: HashMap<String, (Rope, i32)>,
+    /// The workspace symbols, indexed on the first search.
+    pub symbols: OnceLock<SymbolIndex>,
 }
 
 impl Snapshot {
     pub fn analysis(&self) -> Analysis<'_> {
         Analysis::new(&self.inventory, &self.table, &self.config)
+    }
+
+    pub fn symbols(&self) -> &SymbolIndex {
+        self.symbols.get_or_init(|| self.analysis().symbol_index())
     }
 
     /// A file's text as the inventory saw it: the editor's buffer, or the file on disk.
@@ -143,6 +149,7 @@ impl SnapshotJob {
                 table,
                 table_text: self.table_text,
                 open: self.open,
+                symbols: OnceLock::new(),
             },
         )
     }
@@ -304,6 +311,7 @@ impl State {
         }
         p.generation += 1;
         snapshot.generation = p.generation;
+        snapshot.symbols = OnceLock::new();
         snapshot
             .open
             .insert(doc.rel.clone(), (doc.rope.clone(), doc.version));
