@@ -3,6 +3,7 @@
 //! interceptors and filters and `enableCors`), each classified, with its literal options.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -168,9 +169,9 @@ impl Framework for GlobalMiddleware {
                 module: module.to_string(),
                 kind,
                 label: describe(&if is_new {
-                    Expr::New(Box::new(call.clone()))
+                    Expr::New(Arc::new(call.clone()))
                 } else {
-                    Expr::Call(Box::new(call.clone()))
+                    Expr::Call(Arc::new(call.clone()))
                 }),
                 site,
                 options,

@@ -4,6 +4,7 @@
 //! in depth, so hostile nesting cannot exhaust the stack.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use tree_sitter::{Node, Tree};
 
@@ -316,7 +317,7 @@ impl<'s> Extractor<'s> {
                 "import_require_clause" => {
                     // `import x = require('m')` is CommonJS: `x` is what `require` returns.
                     if let Some(id) = child.named_child(0) {
-                        let call = Expr::Call(Box::new(Call {
+                        let call = Expr::Call(Arc::new(Call {
                             callee: Expr::Ident("require".into(), span(id)),
                             args: vec![Expr::Str(module.clone(), span(source))],
                             span: span(child),
@@ -1273,12 +1274,15 @@ impl<'s> Extractor<'s> {
                 }
             }
         }
-        let call = Box::new(Call {
+        let call = Call {
             callee,
             args,
             span: span(n),
             name_span,
-        });
+        };
+        // Shared from here on, the call is out of reach of the copy that `compact` makes at the
+        // end: copy it now (the calls inside it are shared, and were copied when they were made).
+        let call = Arc::new(call.clone());
         let expr = if is_new {
             Expr::New(call)
         } else {

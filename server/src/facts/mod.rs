@@ -9,7 +9,9 @@ mod env;
 mod extract;
 
 pub use congruent::{congruent, SpanMoves};
+
 pub use extract::extract;
+use std::sync::Arc;
 
 /// A byte range in a file, with the 0-based row and byte column of its start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -48,8 +50,10 @@ pub enum Expr {
     Super,
     Member(Box<Expr>, String, Span),
     Index(Box<Expr>, Box<Expr>),
-    Call(Box<Call>),
-    New(Box<Call>),
+    /// Shared: a call is listed as a [`CallSite`] and also stays where it is written (an argument,
+    /// a return value, an initializer), and both hold the same call.
+    Call(Arc<Call>),
+    New(Arc<Call>),
     Object(Vec<Prop>, Span),
     Array(Vec<Expr>),
     Spread(Box<Expr>),

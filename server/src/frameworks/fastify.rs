@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::facts::{BindingInit, Call, ExportTarget, Expr, FnId, Pattern};
 use crate::resolve::graph::{NodeKey, RouterId, RouterKind};
@@ -148,7 +149,7 @@ impl Framework for Fastify {
                     Some(a) => cx.eval(a, env),
                     None => Value::Nullish,
                 };
-                let label = crate::resolve::describe(&Expr::Call(Box::new(call.clone())));
+                let label = crate::resolve::describe(&Expr::Call(Arc::new(call.clone())));
                 Some(
                     rate_limiter(&options, "fastify.rateLimit")
                         .map(|a| a.value)
@@ -728,7 +729,7 @@ mod tests {
     #[test]
     fn autoload_directory_is_relative_to_the_file() {
         let expr = |args: Vec<Expr>| {
-            Expr::Call(Box::new(Call {
+            Expr::Call(Arc::new(Call {
                 callee: Expr::Ident("join".into(), Default::default()),
                 args,
                 span: Default::default(),
@@ -745,7 +746,7 @@ mod tests {
             directory(&expr(vec![dirname, s(".."), s("plugins")]), "src/app.ts").as_deref(),
             Some("plugins")
         );
-        let url = Expr::New(Box::new(Call {
+        let url = Expr::New(Arc::new(Call {
             callee: Expr::Ident("URL".into(), Default::default()),
             args: vec![
                 s("./routes"),

@@ -10,6 +10,7 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::facts::{
     BinOp, BindingInit, Call, CallSite, ClassId, Declared, Expr, FileFacts, FnId, FunctionKind,
@@ -1429,7 +1430,7 @@ impl<'a> Interp<'a> {
                         return v;
                     }
                 }
-                Value::unknown(&describe(&Expr::Call(Box::new(call.clone()))))
+                Value::unknown(&describe(&Expr::Call(Arc::new(call.clone()))))
             }
             Value::Class(class) if self.find_method(*class, method, true).is_none() => {
                 let class = *class;
@@ -1692,7 +1693,7 @@ impl<'a> Interp<'a> {
                 let module = e.module.clone();
                 self.call_external(&module, e.path.clone(), call, env, site, is_new)
             }
-            _ => Value::unknown(&describe(&Expr::Call(Box::new(call.clone())))),
+            _ => Value::unknown(&describe(&Expr::Call(Arc::new(call.clone())))),
         }
     }
 
@@ -1734,7 +1735,7 @@ impl<'a> Interp<'a> {
             path,
             rate_limit: limit.map(|l| Rc::from(l.as_str())),
             label: Some(Rc::from(
-                describe(&Expr::Call(Box::new(call.clone()))).as_str(),
+                describe(&Expr::Call(Arc::new(call.clone()))).as_str(),
             )),
             wraps,
         }))

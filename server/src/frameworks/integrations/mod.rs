@@ -169,6 +169,7 @@ fn operation(segments: &[&str], call: &Call) -> String {
 mod tests {
     use super::*;
     use crate::facts::Span;
+    use std::sync::Arc;
 
     fn call(args: Vec<Expr>) -> Call {
         Call {
@@ -192,7 +193,7 @@ mod tests {
             ),
             "subscribe"
         );
-        let send = call(vec![Expr::New(Box::new(Call {
+        let send = call(vec![Expr::New(Arc::new(Call {
             callee: Expr::Ident("PutObjectCommand".into(), Span::default()),
             ..call(vec![])
         }))]);
