@@ -8,10 +8,10 @@ mod congruent;
 mod env;
 mod extract;
 
-pub use congruent::{congruent, SpanMoves};
-
-pub use extract::extract;
 use std::sync::Arc;
+
+pub use congruent::{congruent, SpanMoves};
+pub use extract::extract;
 
 /// A byte range in a file, with the 0-based row and byte column of its start.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
